@@ -1,0 +1,71 @@
+/**
+ * MQTT payloads between the central and the meters (QoS 1). Topics:
+ *   central → meter: gridtill/meters/{meterNo}/tokens, …/commands
+ *   meter → central: gridtill/meters/{meterNo}/acks, …/readings, …/events, …/status (retained, last will)
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { EnergyWh, MeterNo, TokenDigits, strict } from './common.ts'
+
+export const meterTopic = (meterNo: string, leaf: 'tokens' | 'commands' | 'acks' | 'readings' | 'events' | 'status') =>
+  `gridtill/meters/${meterNo}/${leaf}`
+export const METER_TOPIC_WILDCARD = (leaf: 'acks' | 'readings' | 'events' | 'status') => `gridtill/meters/+/${leaf}`
+
+export const TokenDelivery = Type.Object(
+  {
+    deliveryId: Type.String({ maxLength: 64 }),
+    /** The tokens in the order to enter them (key changes have several). */
+    tokens: Type.Array(TokenDigits, { minItems: 1, maxItems: 4 }),
+    /** Epoch ms when the central published it. */
+    sentAt: Type.Integer({ minimum: 0 }),
+  },
+  strict,
+)
+export type TokenDelivery = Static<typeof TokenDelivery>
+
+export const TokenRejectReason = Type.Union([
+  Type.Literal('CRC'),
+  Type.Literal('USED'),
+  Type.Literal('OLD'),
+  Type.Literal('KEY_EXPIRED'),
+  Type.Literal('KEY_CHANGE_INCOMPLETE'),
+  Type.Literal('LOCKED_OUT'),
+  Type.Literal('FORMAT'),
+  Type.Literal('OTHER'),
+])
+
+export const TokenAck = Type.Object(
+  {
+    deliveryId: Type.String({ maxLength: 64 }),
+    token: TokenDigits,
+    result: Type.Union([Type.Literal('accepted'), Type.Literal('rejected')]),
+    reason: Type.Optional(TokenRejectReason),
+    /** Energy credited by this token (accepted credit tokens only). */
+    creditedWh: Type.Optional(EnergyWh),
+    /** The meter's credit register after applying it. */
+    creditWh: Type.Optional(EnergyWh),
+    at: Type.Integer({ minimum: 0 }),
+  },
+  strict,
+)
+export type TokenAck = Static<typeof TokenAck>
+
+export const MeterReading = Type.Object(
+  {
+    meterNo: MeterNo,
+    at: Type.Integer({ minimum: 0 }),
+    /** Cumulative energy register. */
+    energyWh: EnergyWh,
+    creditWh: EnergyWh,
+    powerW: Type.Integer({ minimum: 0 }),
+    relay: Type.Union([Type.Literal('closed'), Type.Literal('open')]),
+    tamper: Type.Boolean(),
+  },
+  strict,
+)
+export type MeterReading = Static<typeof MeterReading>
+
+export const MeterStatus = Type.Object(
+  { meterNo: MeterNo, online: Type.Boolean(), at: Type.Integer({ minimum: 0 }) },
+  strict,
+)
+export type MeterStatus = Static<typeof MeterStatus>
