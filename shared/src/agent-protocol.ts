@@ -3,14 +3,14 @@
  * agent's snapshots and sends intents; the agent is authoritative, re-sends a full snapshot on
  * every (re)connect, validates every intent and answers a bad one with an error, changing nothing.
  */
-import { Type, type Static } from '@sinclair/typebox'
-import { AmountFen, Language, MeterNo, Uuid, strict } from './schemas/common.ts'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Language, MeterNo, Uuid, strict } from './schemas/common.ts'
 import type { AccountSummary, VendBreakdown } from './schemas/kiosk-api.ts'
 
 export const AGENT_WS_PATH = '/ws'
 
 // ── intents (UI → agent) ─────────────────────────────────────────────────────────────────────
-const I = <T extends string, P extends Record<string, import('@sinclair/typebox').TSchema>>(type: T, props?: P) =>
+const I = <T extends string, P extends Record<string, TSchema>>(type: T, props?: P) =>
   Type.Object({ type: Type.Literal(type), ...(props ?? ({} as P)) }, strict)
 
 export const Intent = Type.Union([
