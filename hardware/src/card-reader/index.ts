@@ -1,0 +1,7 @@
+export * from './codec.ts'
+export * from './driver.ts'
+export * from './simulator.ts'
+export type { HidTransport, NodeHidTransportOptions } from '../transport/hid.ts'
+export { NodeHidTransport, createNodeHidTransport } from '../transport/hid.ts'
+export type { HidMemoryLink, HidMemoryLinkOptions } from '../transport/hid-memory.ts'
+export { createHidMemoryLink } from '../transport/hid-memory.ts'

@@ -1,0 +1,7 @@
+export * from './encoder.ts'
+export * from './status.ts'
+export * from './parser.ts'
+export * from './driver.ts'
+export * from './receipt.ts'
+export * from './simulator.ts'
+export * from './render-png.ts'
