@@ -1,0 +1,7 @@
+export * from './transport/transport.ts'
+export * from './transport/memory.ts'
+export * from './transport/serial.ts'
+export * from './bill-acceptor/index.ts'
+export * from './card-reader/index.ts'
+export * from './printer/index.ts'
+export * from './meter/index.ts'
