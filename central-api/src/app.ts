@@ -1,0 +1,102 @@
+/**
+ * Builds the central's Fastify app without listening (STYLE.md, API): tests inject into it,
+ * server.ts listens. Storage is opened and checked, and the demo seeded, before routes exist.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { API_PREFIX, systemClock, type Clock } from '@gridtill/shared'
+import type { Config } from './config.ts'
+import { createLogger } from './logger.ts'
+import { errorHandlerPlugin } from './plugins/error-handler.ts'
+import { kioskAuthPlugin } from './plugins/kiosk-auth.ts'
+import { meterLinkPlugin } from './plugins/meter-link.ts'
+import { Metrics } from './plugins/metrics.ts'
+import { storagePlugin } from './plugins/storage.ts'
+import { swaggerPlugin } from './plugins/swagger.ts'
+import cardsRoutes from './routes/cards/index.ts'
+import healthRoutes from './routes/health/index.ts'
+import kiosksRoutes from './routes/kiosks/index.ts'
+import ledgerRoutes from './routes/ledger/index.ts'
+import metersRoutes from './routes/meters/index.ts'
+import vendsRoutes from './routes/vends/index.ts'
+import { parseMasterKey, SoftwareSecurityModule, type SecurityModule } from './security-module/index.ts'
+import { seedDemoIfEmpty } from './storage/seed-demo.ts'
+import { RepositoryVendingKeyStore } from './storage/vending-key-store.ts'
+import { securityModuleMinter } from './vending/token-minter.ts'
+import { VendService } from './vending/vend-service.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    clock: Clock
+    metrics: Metrics
+    securityModule: SecurityModule
+    vending: VendService
+  }
+}
+
+export interface BuildAppOptions {
+  config: Config
+  clock?: Clock
+  logger?: FastifyBaseLogger
+  /** Start the MQTT meter link (default true); route-only tests switch it off. */
+  meterLink?: boolean
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const clock = options.clock ?? systemClock
+  const app = Fastify({
+    loggerInstance: options.logger ?? createLogger(config.logLevel),
+    // DESIGN.md, Security: no type coercion, no silent removal of unknown fields.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    bodyLimit: 256 * 1024,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  try {
+    app.decorate('config', config)
+    app.decorate('clock', clock)
+    app.decorate('metrics', new Metrics())
+    await app.register(errorHandlerPlugin)
+    await app.register(storagePlugin, { config, clock })
+
+    const sm = new SoftwareSecurityModule(parseMasterKey(config.masterKeyHex), new RepositoryVendingKeyStore(app.repo, clock))
+    app.decorate('securityModule', sm as SecurityModule)
+    if (config.demo && (await seedDemoIfEmpty(app.repo, sm, config.meterCount, clock.now()))) {
+      app.log.info({ meters: config.meterCount }, 'demo estate seeded')
+    }
+
+    await app.register(swaggerPlugin)
+    await app.register(kioskAuthPlugin, { repo: app.repo, clock, adminToken: config.adminToken })
+    await app.register(meterLinkPlugin, { config, clock, enabled: options.meterLink ?? true })
+    app.decorate(
+      'vending',
+      new VendService({
+        repo: app.repo,
+        minter: securityModuleMinter(sm),
+        clock,
+        timeZone: config.timeZone,
+        metrics: app.metrics,
+        onCommitted: () => app.meterLink?.worker.kick(),
+      }),
+    )
+
+    await app.register(healthRoutes)
+    await app.register(
+      async (api) => {
+        await api.register(kiosksRoutes)
+        await api.register(cardsRoutes)
+        await api.register(metersRoutes)
+        await api.register(vendsRoutes)
+        await api.register(ledgerRoutes)
+      },
+      { prefix: API_PREFIX },
+    )
+    await app.ready()
+    return app
+  } catch (err) {
+    await app.close().catch(() => undefined)
+    throw err
+  }
+}

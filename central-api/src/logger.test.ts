@@ -1,0 +1,64 @@
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { API_PREFIX, DEMO_STS } from '@gridtill/shared'
+import { DEMO_MASTER_KEY_HEX } from './config.ts'
+import { loggerOptions } from './logger.ts'
+import { maskCardNo } from './privacy.ts'
+import { ADMIN, enrollDemoKiosk, FIRST_CARD, FIRST_METER, makeApp, signed, vendBody, type TestApp } from './test-support.ts'
+
+describe('logging', () => {
+  const lines: string[] = []
+  let t: TestApp
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean))
+        cb()
+      },
+    })
+    t = await makeApp({ logger: pino(loggerOptions('debug'), sink) })
+  })
+  afterAll(() => t.close())
+
+  it('ties a vend to its notes and delivery, and never logs a card number, a key or the admin token', async () => {
+    const kiosk = await enrollDemoKiosk(t.app)
+    await signed(t.app, kiosk, { method: 'GET', url: `${API_PREFIX}/cards/${FIRST_CARD}` })
+    await signed(t.app, kiosk, { method: 'GET', url: `${API_PREFIX}/cards/8800099999` })
+    const body = vendBody(FIRST_METER, [1000], t.clock.now(), { cardNo: FIRST_CARD })
+    await signed(t.app, kiosk, { method: 'POST', url: `${API_PREFIX}/vends`, body })
+    await t.app.inject({ method: 'GET', url: `${API_PREFIX}/ledger/check`, headers: ADMIN })
+
+    const text = lines.join('\n')
+    expect(text).toContain(`/cards/${maskCardNo(FIRST_CARD)}`)
+    expect(text).not.toContain(FIRST_CARD)
+    expect(text).not.toContain('8800099999')
+    expect(text).not.toContain(DEMO_MASTER_KEY_HEX)
+    expect(text).not.toContain(DEMO_STS.vendingKeyHex)
+    expect(text).not.toContain(ADMIN['x-gridtill-admin-token'])
+    const committed = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'vend committed')
+    expect(committed).toMatchObject({ vendId: body.vendId, noteIds: [body.notes[0]!.noteId], kioskId: kiosk.kioskId, meterNo: FIRST_METER })
+    expect(committed?.deliveryId).toEqual(expect.any(String))
+  })
+
+  it('serves the OpenAPI document with every API route', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, unknown> }>()
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        '/health',
+        '/metrics',
+        '/api/v1/kiosks/enroll',
+        '/api/v1/cards/{cardNo}',
+        '/api/v1/meters/{meterNo}/account',
+        '/api/v1/meters/{meterNo}/deliveries',
+        '/api/v1/meters/{meterNo}/readings',
+        '/api/v1/vends/quote',
+        '/api/v1/vends',
+        '/api/v1/vends/{vendId}',
+        '/api/v1/vends/{vendId}/reprint',
+        '/api/v1/ledger/check',
+      ].sort(),
+    )
+    expect((await t.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400)
+  })
+})

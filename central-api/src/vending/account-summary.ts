@@ -1,0 +1,24 @@
+/** What a kiosk screen may show of an account: masked name, meters, prices, balances. */
+import { meterNoDisplay, type AccountSummary } from '@gridtill/shared'
+import { Errors } from '../errors.ts'
+import { maskName } from '../privacy.ts'
+import type { AccountView } from '../storage/repository.ts'
+
+/** `focusMeterNo`: the meter the resident is buying for, whose last known credit is shown. */
+export function accountSummary(view: AccountView, focusMeterNo: string | null): AccountSummary {
+  if (view.status !== 'open') throw new Errors.accountClosed()
+  if (view.tariff === null) throw new Errors.tariffMissing()
+  const focus = focusMeterNo !== null ? view.meters.find((m) => m.meterNo === focusMeterNo) : view.meters.length === 1 ? view.meters[0] : undefined
+  return {
+    accountId: view.accountId,
+    customerNameMasked: maskName(view.customerName),
+    meters: view.meters.map((m) => ({ meterNo: m.meterNo, meterNoDisplay: meterNoDisplay(m.meterNo), unitName: m.unitName })),
+    tariffName: view.tariff.tariffName,
+    priceFenPerKwh: view.tariff.priceFenPerKwh,
+    minVendFen: view.tariff.minVendFen,
+    maxVendFen: view.tariff.maxVendFen,
+    arrearsFen: view.arrearsFen,
+    walletFen: view.walletFen,
+    lastKnownCreditWh: focus?.lastCreditWh ?? null,
+  }
+}
