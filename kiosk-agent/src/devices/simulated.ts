@@ -1,0 +1,63 @@
+import type { Logger } from 'pino'
+import type { Clock } from '@gridtill/shared'
+import {
+  createBillAcceptor,
+  createBillAcceptorSimulator,
+  createMemoryLink,
+  createSimulatedCardReader,
+  createSimulatedPrinter,
+  renderReceipt,
+  renderReceiptPng,
+} from '@gridtill/hardware'
+import type { KioskDevices } from './types.ts'
+
+/**
+ * Demo and test hardware: each device is its simulator on the device end of an in-memory link and
+ * the real driver on the host end, so the agent exercises the same protocol bytes as on a kiosk.
+ */
+export async function createSimulatedDevices(opts: { protocol: 'id003' | 'ssp'; clock: Clock; log: Logger }): Promise<KioskDevices> {
+  const log = opts.log
+  const acceptorLink = createMemoryLink()
+  const acceptorSim = createBillAcceptorSimulator(opts.protocol, acceptorLink.device)
+  const acceptor = createBillAcceptor(opts.protocol, acceptorLink.host, { clock: opts.clock, log: log.child({ device: 'acceptor' }) })
+
+  const { reader, simulator: readerSim } = createSimulatedCardReader({
+    reader: { clock: opts.clock, log: log.child({ device: 'reader' }) },
+  })
+  const { printer, simulator: printerSim } = await createSimulatedPrinter({ clock: opts.clock })
+
+  return {
+    acceptor,
+    reader,
+    printer,
+    render: (data) => renderReceipt(data),
+    sim: {
+      acceptor: acceptorSim,
+      acceptorLink,
+      acceptorOnline: () => acceptor.state !== 'offline',
+      reader: {
+        tap: (card) => readerSim.tap(card),
+        tapGarbage: () => readerSim.tapGarbage(),
+        unplug: () => readerSim.unplug(),
+        replug: () => readerSim.replug(),
+        get plugged() {
+          return readerSim.plugged
+        },
+      },
+      printer: printerSim,
+      renderReceiptPng: (r) => renderReceiptPng(r as Parameters<typeof renderReceiptPng>[0]),
+    },
+    async start() {
+      await acceptorSim.start()
+      await reader.start()
+      // The acceptor keeps trying in the background when it is not up in time; the UI shows it offline.
+      await acceptor.start().catch((err: unknown) => log.warn({ err }, 'acceptor not online at start'))
+    },
+    async stop() {
+      await acceptor.stop().catch(() => undefined)
+      await reader.stop().catch(() => undefined)
+      await acceptorSim.stop().catch(() => undefined)
+      await printerSim.stop().catch(() => undefined)
+    },
+  }
+}

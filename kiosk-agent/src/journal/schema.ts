@@ -1,0 +1,92 @@
+/**
+ * The kiosk's write-ahead money log (kiosk-hardware.md §7.6). Rows are never deleted; a state column
+ * only moves forward. Each migration runs once, in order, recorded in `user_version`.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  -- One resident session from the moment an account is shown.
+  CREATE TABLE sessions (
+    session_id      TEXT PRIMARY KEY,
+    started_at      INTEGER NOT NULL,
+    via             TEXT NOT NULL CHECK (via IN ('card', 'meterNo')),
+    card_no         TEXT,
+    account_id      TEXT,
+    meter_no        TEXT,
+    customer_masked TEXT,
+    state           TEXT NOT NULL,
+    updated_at      INTEGER NOT NULL
+  );
+
+  -- A note is money at the acceptor's credit event; this row is written before the device is acked.
+  CREATE TABLE notes (
+    note_id     TEXT PRIMARY KEY,
+    session_id  TEXT,
+    value_fen   INTEGER NOT NULL CHECK (value_fen > 0),
+    credited_at INTEGER NOT NULL,
+    cycle_id    TEXT NOT NULL
+  );
+  CREATE INDEX notes_session ON notes (session_id);
+  CREATE INDEX notes_cycle ON notes (cycle_id);
+
+  -- Notes the hardware may have stacked but never credited (power cut mid-stack): counted at the cash count.
+  CREATE TABLE suspect_notes (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          INTEGER NOT NULL,
+    value_fen   INTEGER,
+    location    TEXT NOT NULL,
+    cycle_id    TEXT NOT NULL
+  );
+
+  CREATE TABLE vends (
+    vend_id       TEXT PRIMARY KEY,
+    session_id    TEXT,
+    meter_no      TEXT NOT NULL,
+    card_no       TEXT,
+    amount_fen    INTEGER NOT NULL,
+    notes_json    TEXT NOT NULL,
+    -- The exact body posted on every attempt: the central answers a changed body for an old id with 422.
+    request_json  TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('intent', 'sent', 'done', 'failed')),
+    origin        TEXT NOT NULL CHECK (origin IN ('session', 'recovery')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    failed_code   TEXT,
+    response_json TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+  );
+  CREATE INDEX vends_state ON vends (state);
+  CREATE INDEX vends_session ON vends (session_id);
+
+  -- A note pays for at most one vend: the primary key makes a second claim fail.
+  CREATE TABLE vend_notes (
+    note_id TEXT PRIMARY KEY,
+    vend_id TEXT NOT NULL
+  );
+  CREATE INDEX vend_notes_vend ON vend_notes (vend_id);
+
+  CREATE TABLE receipts (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    vend_id   TEXT,
+    at        INTEGER NOT NULL,
+    kind      TEXT NOT NULL CHECK (kind IN ('vend', 'duplicate', 'test')),
+    status    TEXT NOT NULL CHECK (status IN ('printed', 'failed')),
+    reason    TEXT
+  );
+  CREATE INDEX receipts_vend ON receipts (vend_id);
+
+  CREATE TABLE cashbox_cycles (
+    cycle_id    TEXT PRIMARY KEY,
+    opened_at   INTEGER NOT NULL,
+    closed_at   INTEGER,
+    seal_no     TEXT,
+    counts_json TEXT,
+    total_fen   INTEGER
+  );
+  `,
+]

@@ -1,0 +1,394 @@
+import { describe, expect, it } from 'vitest'
+import { Value } from '@sinclair/typebox/value'
+import { Intent } from '@gridtill/shared'
+import { ACCOUNT, TIMING, createHarness, settle } from '../testing/machine-harness.ts'
+import { BARE_INTENT_TYPES } from './intents.ts'
+
+type H = ReturnType<typeof createHarness>
+
+/** attract → identify by meter number → account → collecting. */
+async function toCollecting(h: H): Promise<void> {
+  h.actor.send({ type: 'resident.start' })
+  h.actor.send({ type: 'resident.enterMeterNo', digits: '58101000001' })
+  await settle()
+  expect(h.state().value).toEqual({ account: 'active' })
+  h.actor.send({ type: 'resident.insertCash' })
+  expect(h.state().matches('collecting')).toBe(true)
+  await settle()
+}
+
+describe('transaction machine', () => {
+  it('happy path: meter number, two notes, confirm → token on screen and a printed receipt', async () => {
+    const h = createHarness()
+    expect(h.state().value).toBe('attract')
+    await toCollecting(h)
+    expect(h.commands).toContain('acceptor.enable')
+    expect(h.ctx().session?.account?.accountId).toBe(ACCOUNT.accountId)
+
+    h.insert(5000)
+    h.insert(2000)
+    await settle()
+    expect(h.ctx().session?.insertedFen).toBe(7000)
+    expect(h.ctx().session?.notes.map((n) => n.valueFen)).toEqual([5000, 2000])
+    // The quote follows the money.
+    expect(h.quotes.at(-1)).toBe(7000)
+    expect(h.ctx().session?.quote?.energyWh).toBeGreaterThan(0)
+
+    h.actor.send({ type: 'resident.confirm' })
+    await settle()
+    // Disabled before the vend went out.
+    expect(h.commands.lastIndexOf('acceptor.disable')).toBeGreaterThan(h.commands.lastIndexOf('acceptor.enable'))
+    expect(h.vends).toHaveLength(1)
+    expect(h.vends[0]?.notes.map((n) => n.valueFen)).toEqual([5000, 2000])
+    expect(h.vends[0]?.meterNo).toBe('58101000001')
+    expect(h.state().value).toBe('done')
+    const r = h.ctx().result
+    expect(r?.status).toBe('vended')
+    expect(r?.tokens).toEqual(['12345678901234567890'])
+    expect(r?.receipt).toBe('printed')
+    expect(h.prints[0]?.kind).toBe('vend')
+
+    h.actor.send({ type: 'resident.finish' })
+    expect(h.state().value).toBe('attract')
+    expect(h.ctx().session).toBeNull()
+  })
+
+  it('journals the session (emitted) when the account is shown and when the vend starts', async () => {
+    const h = createHarness()
+    await toCollecting(h)
+    h.insert(1000)
+    await settle()
+    h.actor.send({ type: 'resident.confirm' })
+    await settle()
+    const states = h.emitted.filter((e) => (e as { type: string }).type === 'journal.session').map((e) => (e as { state: string }).state)
+    expect(states).toEqual(['identified', 'collecting', 'vending', 'done'])
+  })
+
+  it('a note that would pass the maximum is returned, not stacked', async () => {
+    const h = createHarness()
+    await toCollecting(h)
+    h.insert(10_000)
+    h.insert(10_000)
+    await settle()
+    expect(h.ctx().session?.insertedFen).toBe(20_000)
+    // At the maximum: cash stops.
+    expect(h.ctx().session?.cashStoppedReason).toBe('maximumReached')
+    expect(h.commands.at(-1)).toBe('acceptor.disable')
+    const stacks = h.commands.filter((c) => c === 'acceptor.stack').length
+    h.insert(100)
+    await settle()
+    expect(h.commands.filter((c) => c === 'acceptor.stack').length).toBe(stacks)
+    expect(h.commands.at(-1)).toBe('acceptor.return')
+    expect(h.ctx().session?.insertedFen).toBe(20_000)
+  })
+
+  it('cancel with a note in escrow and no money → the note is returned, back to attract, no vend', async () => {
+    const h = createHarness({ autoCredit: false })
+    await toCollecting(h)
+    h.insert(5000)
+    expect(h.ctx().session?.escrowFen).toBe(5000)
+    h.actor.send({ type: 'resident.cancel' })
+    await settle()
+    expect(h.commands).toContain('acceptor.return')
+    expect(h.escrow).toBeNull()
+    expect(h.state().value).toBe('attract')
+    expect(h.vends).toHaveLength(0)
+  })
+
+  it('cancel after money was credited is not a refund: the vend completes for the account shown', async () => {
+    const h = createHarness()
+    await toCollecting(h)
+    h.insert(2000)
+    await settle()
+    h.actor.send({ type: 'resident.cancel' })
+    await settle()
+    expect(h.vends).toHaveLength(1)
+    expect(h.vends[0]?.notes.map((n) => n.valueFen)).toEqual([2000])
+    expect(h.state().value).toBe('done')
+  })
+
+  it('confirm is refused below the minimum', async () => {
+    const h = createHarness()
+    await toCollecting(h)
+    h.insert(500)
+    await settle()
+    expect(h.state().can({ type: 'resident.confirm' })).toBe(false)
+    h.insert(500)
+    await settle()
+    expect(h.state().can({ type: 'resident.confirm' })).toBe(true)
+  })
+
+  it('walk-away after paying: warning with a deadline ≥ 20 s, then the vend completes and the receipt prints', async () => {
+    const h = createHarness()
+    await toCollecting(h)
+    h.insert(2000)
+    await settle()
+    h.advance(TIMING.idleTimeoutMs)
+    const deadline = h.ctx().idleDeadline
+    expect(deadline).not.toBeNull()
+    expect((deadline ?? 0) - h.clock.now()).toBeGreaterThanOrEqual(20_000)
+    h.advance(TIMING.idleWarningMs)
+    await settle()
+    expect(h.vends).toHaveLength(1)
+    expect(h.prints).toHaveLength(1)
+    expect(h.state().value).toBe('done')
+    expect(h.ctx().result?.receipt).toBe('printed')
+    h.advance(TIMING.doneTimeoutMs)
+    expect(h.state().value).toBe('attract')
+  })
+
+  it('"still here" extends the session', async () => {
+    const h = createHarness()
+    await toCollecting(h)
+    h.advance(TIMING.idleTimeoutMs)
+    expect(h.ctx().idleDeadline).not.toBeNull()
+    h.actor.send({ type: 'resident.stillHere' })
+    expect(h.ctx().idleDeadline).toBeNull()
+    h.advance(TIMING.idleWarningMs)
+    expect(h.state().matches('collecting')).toBe(true)
+  })
+
+  it('idle with no money → attract, no vend', async () => {
+    const h = createHarness()
+    await toCollecting(h)
+    h.advance(TIMING.idleTimeoutMs)
+    h.advance(TIMING.idleWarningMs)
+    await settle()
+    expect(h.state().value).toBe('attract')
+    expect(h.vends).toHaveLength(0)
+    expect(h.commands.at(-1)).toBe('acceptor.disable')
+  })
+
+  it('idle on the account screen → attract', async () => {
+    const h = createHarness()
+    h.actor.send({ type: 'resident.start' })
+    h.actor.send({ type: 'resident.enterMeterNo', digits: '58101000001' })
+    await settle()
+    h.advance(TIMING.idleTimeoutMs)
+    expect(h.state().value).toEqual({ account: 'warning' })
+    h.advance(TIMING.idleWarningMs)
+    expect(h.state().value).toBe('attract')
+  })
+
+  it('paper out → token still on screen, receipt failed with the reason', async () => {
+    const h = createHarness({ print: () => Promise.resolve({ ok: false, reason: 'ERR_PRINTER_PAPER_OUT' }) })
+    await toCollecting(h)
+    h.insert(5000)
+    await settle()
+    h.actor.send({ type: 'resident.confirm' })
+    await settle()
+    expect(h.state().value).toBe('done')
+    expect(h.ctx().result?.tokens).toEqual(['12345678901234567890'])
+    expect(h.ctx().result?.receipt).toBe('failed')
+    expect(h.ctx().result?.receiptFailReason).toBe('ERR_PRINTER_PAPER_OUT')
+  })
+
+  it('central unreachable → creditPending with a reference after the wait', async () => {
+    const h = createHarness({ vend: () => new Promise(() => undefined) })
+    await toCollecting(h)
+    h.insert(5000)
+    await settle()
+    h.actor.send({ type: 'resident.confirm' })
+    await settle()
+    expect(h.state().value).toBe('vending')
+    h.advance(TIMING.vendWaitMs)
+    await settle()
+    expect(h.state().value).toBe('done')
+    const r = h.ctx().result
+    expect(r?.status).toBe('creditPending')
+    expect(r?.vendId).toBe(h.vends[0]?.vendId)
+    expect(r?.reference).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$/)
+    expect(r?.amountFen).toBe(5000)
+    expect(h.prints[0]?.result.status).toBe('creditPending')
+  })
+
+  it('a vend refused by the central (422) still ends with a reference for the money owed', async () => {
+    const h = createHarness({ vend: () => Promise.resolve({ status: 'failed', code: 'ERR_VEND_AMOUNT_BELOW_MINIMUM' }) })
+    await toCollecting(h)
+    h.insert(500)
+    await settle()
+    h.actor.send({ type: 'resident.cancel' })
+    await settle()
+    expect(h.ctx().result?.status).toBe('creditPending')
+    expect(h.state().value).toBe('done')
+  })
+
+  it('acceptor jam while collecting stops cash; the resident finishes with what was taken', async () => {
+    const h = createHarness()
+    await toCollecting(h)
+    h.insert(1000)
+    await settle()
+    h.device({ type: 'acceptor.jammed', safe: true })
+    expect(h.ctx().session?.cashStoppedReason).toBe('jammed')
+    h.actor.send({ type: 'resident.confirm' })
+    await settle()
+    expect(h.vends[0]?.notes).toHaveLength(1)
+    expect(h.state().value).toBe('done')
+  })
+
+  it('a note credited while cash is closing is counted in the vend', async () => {
+    const h = createHarness({ autoCredit: false })
+    await toCollecting(h)
+    h.insert(1000)
+    h.creditEscrow()
+    h.insert(2000) // stacking
+    h.actor.send({ type: 'resident.confirm' })
+    await settle()
+    expect(h.state().value).toBe('closingCash')
+    h.creditEscrow()
+    await settle()
+    expect(h.vends[0]?.notes.map((n) => n.valueFen)).toEqual([1000, 2000])
+  })
+
+  it('a bad typed meter number stays on identify with the error', () => {
+    const h = createHarness()
+    h.actor.send({ type: 'resident.start' })
+    h.actor.send({ type: 'resident.enterMeterNo', digits: '581010000019' })
+    expect(h.state().matches('identify')).toBe(true)
+    expect(h.ctx().error?.code).toBe('ERR_METER_CHECK_DIGIT')
+  })
+
+  it('lookup failure → error screen with the code, then attract', async () => {
+    const h = createHarness({
+      lookupMeter: () => Promise.reject(Object.assign(new Error('no'), { code: 'ERR_METER_UNKNOWN' })),
+    })
+    h.actor.send({ type: 'resident.start' })
+    h.actor.send({ type: 'resident.enterMeterNo', digits: '58101000099' })
+    await settle()
+    expect(h.state().value).toBe('error')
+    expect(h.ctx().error).toEqual({ code: 'ERR_METER_UNKNOWN', retryable: false })
+    h.advance(TIMING.errorTimeoutMs)
+    expect(h.state().value).toBe('attract')
+  })
+
+  it('card tap in attract starts a session via card', async () => {
+    const h = createHarness()
+    h.tap()
+    await settle()
+    expect(h.state().matches('account')).toBe(true)
+    expect(h.ctx().session?.via).toBe('card')
+    expect(h.ctx().session?.meterNo).toBe('58101000001')
+  })
+
+  it('language is per session and resets at attract', () => {
+    const h = createHarness()
+    h.actor.send({ type: 'resident.setLanguage', language: 'en' })
+    h.actor.send({ type: 'resident.start' })
+    expect(h.ctx().language).toBe('en')
+    h.actor.send({ type: 'resident.cancel' })
+    expect(h.ctx().language).toBe('zh-CN')
+  })
+
+  it('staff card in attract → service; cash box exchange closes the cycle', async () => {
+    const h = createHarness()
+    h.tap('9900000101', 'staff', 'field')
+    expect(h.state().matches('service')).toBe(true)
+    expect(h.state().can({ type: 'staff.completeCashboxExchange', sealNo: 'S-1234' })).toBe(false)
+    h.actor.send({ type: 'staff.beginCashboxExchange' })
+    h.actor.send({ type: 'staff.completeCashboxExchange', sealNo: 'S-1234' })
+    await settle()
+    expect(h.ctx().staff?.exchange).toBe('done')
+    expect(h.ctx().staff?.lastCollection?.sealNo).toBe('S-1234')
+    h.actor.send({ type: 'staff.exit' })
+    expect(h.state().value).toBe('attract')
+  })
+
+  it('idle with a note in escrow and no money → the note is returned, then attract', async () => {
+    const h = createHarness({ autoCredit: false })
+    await toCollecting(h)
+    h.insert(2000)
+    h.advance(TIMING.idleTimeoutMs)
+    h.advance(TIMING.idleWarningMs)
+    await settle()
+    expect(h.commands).toContain('acceptor.return')
+    expect(h.state().value).toBe('attract')
+    expect(h.vends).toHaveLength(0)
+  })
+
+  it('acceptor offline while collecting: cash stops, the money already in still vends', async () => {
+    const h = createHarness()
+    await toCollecting(h)
+    h.insert(5000)
+    await settle()
+    h.device({ type: 'acceptor.offline' })
+    expect(h.ctx().session?.cashStoppedReason).toBe('acceptorOffline')
+    h.actor.send({ type: 'resident.confirm' })
+    await settle()
+    expect(h.state().value).toBe('done')
+    expect(h.vends[0]?.notes).toHaveLength(1)
+  })
+
+  it('a late credit after the acceptor stopped answering still lands in the session (closing waits, then moves on)', async () => {
+    const h = createHarness({ autoCredit: false })
+    await toCollecting(h)
+    h.insert(1000)
+    h.creditEscrow()
+    await settle()
+    h.insert(2000) // stacking, then the device goes quiet
+    h.actor.send({ type: 'resident.confirm' })
+    expect(h.state().value).toBe('closingCash')
+    h.advance(TIMING.closeCashTimeoutMs)
+    await settle()
+    expect(h.vends[0]?.notes.map((n) => n.valueFen)).toEqual([1000])
+  })
+
+  it('reprint on the done screen prints a duplicate', async () => {
+    const h = createHarness()
+    await toCollecting(h)
+    h.insert(1000)
+    await settle()
+    h.actor.send({ type: 'resident.confirm' })
+    await settle()
+    h.actor.send({ type: 'resident.reprint' })
+    await settle()
+    expect(h.prints.map((p) => p.kind)).toEqual(['vend', 'duplicate'])
+    expect(h.state().value).toBe('done')
+  })
+
+  it('service: the central names the staff member; a card it does not know is sent back out; offline is fine', async () => {
+    const named = createHarness()
+    named.tap('9900000101', 'staff', 'field')
+    await settle()
+    expect(named.ctx().staff?.staffName).toBe('李师傅')
+
+    const refused = createHarness({ lookupCard: () => Promise.reject(Object.assign(new Error('no'), { code: 'ERR_CARD_UNKNOWN' })) })
+    refused.tap('9900000999', 'staff', 'admin')
+    await settle()
+    expect(refused.state().value).toBe('attract')
+
+    const offline = createHarness({ lookupCard: () => Promise.reject(Object.assign(new Error('down'), { code: 'ERR_CENTRAL_UNREACHABLE' })) })
+    offline.tap('9900000101', 'staff', 'field')
+    await settle()
+    expect(offline.state().matches('service')).toBe(true)
+  })
+
+  it('service mode times out back to attract; out-of-service keeps residents away until staff come back', () => {
+    const h = createHarness()
+    h.tap('9900000101', 'staff', 'field')
+    h.actor.send({ type: 'staff.setOutOfService', outOfService: true })
+    h.actor.send({ type: 'staff.exit' })
+    expect(h.state().value).toBe('outOfService')
+    expect(h.state().can({ type: 'resident.start' })).toBe(false)
+    h.tap('9900000101', 'staff', 'field')
+    h.actor.send({ type: 'staff.setOutOfService', outOfService: false })
+    h.advance(TIMING.serviceTimeoutMs)
+    expect(h.state().value).toBe('attract')
+  })
+
+  it('resident intents are not allowed where they make no sense', () => {
+    const h = createHarness()
+    expect(h.state().can({ type: 'resident.confirm' })).toBe(false)
+    expect(h.state().can({ type: 'resident.insertCash' })).toBe(false)
+    expect(h.state().can({ type: 'resident.start' })).toBe(true)
+  })
+})
+
+describe('intents', () => {
+  it('the local intent list matches the shared schema', () => {
+    const all = Intent.anyOf.map((s) => (s.properties as { type: { const: string } }).type.const)
+    const withFields = all.filter((t) => !Value.Check(Intent, { type: t }) === true)
+    const bare = all.filter((t) => Value.Check(Intent, { type: t }))
+    expect(bare.sort()).toEqual([...BARE_INTENT_TYPES].sort())
+    expect(withFields.length + bare.length).toBe(all.length)
+  })
+})

@@ -1,0 +1,201 @@
+/**
+ * Events, context and actor contracts of the transaction machine. Pure types plus tiny helpers;
+ * imports only shared (STYLE.md, Agent).
+ */
+import type {
+  AccountSummary,
+  CardLookupResponse,
+  Language,
+  MeterLookupResponse,
+  QuoteResponse,
+  VendBreakdown,
+  VendNote,
+  VendResponse,
+  VendResultView,
+} from '@gridtill/shared'
+import type { AgentIntent } from './intents.ts'
+
+// ── facts from devices (past tense) ──────────────────────────────────────────────────────────
+export type ReaderEvent = {
+  type: 'reader.cardRead'
+  uid: string
+  cardNo: string
+  cardKind: 'resident' | 'staff'
+  staffRole?: 'field' | 'cashier' | 'admin'
+}
+
+export type AcceptorEvent =
+  | { type: 'acceptor.online' }
+  | { type: 'acceptor.offline' }
+  | { type: 'acceptor.enabled' }
+  | { type: 'acceptor.disabled' }
+  | { type: 'acceptor.noteEscrowed'; valueFen: number }
+  | { type: 'acceptor.noteCredited'; noteId: string; valueFen: number }
+  | { type: 'acceptor.noteRejected'; reason: string }
+  | { type: 'acceptor.noteReturned' }
+  | { type: 'acceptor.jammed'; safe: boolean }
+  | { type: 'acceptor.cashboxRemoved' }
+  | { type: 'acceptor.cashboxReplaced' }
+  | { type: 'acceptor.stackerFull' }
+  | { type: 'acceptor.fault'; code: string }
+
+/** Commands the machine sends to the acceptor actor (imperative). */
+export type AcceptorCommand =
+  | { type: 'acceptor.enable'; sessionId: string; valuesFen: number[] }
+  | { type: 'acceptor.disable' }
+  | { type: 'acceptor.stack' }
+  | { type: 'acceptor.return' }
+
+export type TransactionEvent = AgentIntent | ReaderEvent | AcceptorEvent
+
+// ── what the machine emits for the world outside (journal, outbox) ─────────────────────────────
+export type SessionJournalState = 'identified' | 'collecting' | 'vending' | 'done' | 'abandoned'
+export type TransactionEmitted =
+  | {
+      type: 'journal.session'
+      sessionId: string
+      via: 'card' | 'meterNo'
+      cardNo: string | null
+      accountId: string | null
+      meterNo: string | null
+      customerNameMasked: string | null
+      state: SessionJournalState
+    }
+  | { type: 'outbox.kick' }
+
+// ── one-shot jobs (fromPromise actors) ───────────────────────────────────────────────────────
+export interface VendJobInput {
+  vendId: string
+  sessionId: string
+  meterNo: string
+  cardNo: string | null
+  notes: VendNote[]
+  /** UTC ms when the resident paid. */
+  paidAt: number
+}
+export type VendJobOutput =
+  | { status: 'vended'; response: VendResponse }
+  /** The central refused (422): the money is recorded as owed, the resident gets a reference. */
+  | { status: 'failed'; code: string }
+
+export interface PrintJobInput {
+  kind: 'vend' | 'duplicate'
+  sessionId: string
+  result: VendResultView
+  customerNameMasked: string
+  tariffName: string
+  notes: VendNote[]
+  language: Language
+}
+export type PrintJobOutput = { ok: true } | { ok: false; reason: string }
+
+export interface CloseCashboxOutput {
+  cycleId: string
+  sealNo: string
+  totalFen: number
+}
+
+export type LookupCardOutput = CardLookupResponse
+export type LookupMeterOutput = MeterLookupResponse
+export type QuoteOutput = QuoteResponse
+
+// ── context ──────────────────────────────────────────────────────────────────────────────────
+export interface Timing {
+  idleTimeoutMs: number
+  /** Countdown of "Are you still there?"; at least 20 s (WCAG 2.2.1). */
+  idleWarningMs: number
+  lookupTimeoutMs: number
+  vendWaitMs: number
+  printTimeoutMs: number
+  doneTimeoutMs: number
+  errorTimeoutMs: number
+  serviceTimeoutMs: number
+  /** Longest wait for the acceptor to confirm it is disabled before moving on. */
+  closeCashTimeoutMs: number
+}
+
+export const DEFAULT_TIMING: Timing = {
+  idleTimeoutMs: 60_000,
+  idleWarningMs: 30_000,
+  lookupTimeoutMs: 15_000,
+  vendWaitMs: 12_000,
+  printTimeoutMs: 30_000,
+  doneTimeoutMs: 60_000,
+  errorTimeoutMs: 15_000,
+  serviceTimeoutMs: 300_000,
+  closeCashTimeoutMs: 8_000,
+}
+
+export type CashStoppedReason = 'maximumReached' | 'jammed' | 'acceptorOffline' | 'acceptorFault' | 'stackerFull' | 'cashboxRemoved'
+
+export interface SessionContext {
+  sessionId: string
+  via: 'card' | 'meterNo'
+  cardNo: string | null
+  account: AccountSummary | null
+  meterNo: string | null
+  notes: VendNote[]
+  insertedFen: number
+  /** A note the machine told the acceptor to stack, not yet credited. */
+  escrowFen: number | null
+  quote: { energyWh: number; breakdown: VendBreakdown } | null
+  keypadDigits: string
+  cashStoppedReason: CashStoppedReason | null
+  vendId: string | null
+  paidAt: number | null
+}
+
+export interface StaffContext {
+  cardNo: string
+  staffName: string
+  role: 'field' | 'cashier' | 'admin'
+  exchange: 'idle' | 'awaitingSeal' | 'posting' | 'done'
+  lastCollection: CloseCashboxOutput | null
+  message: string | null
+}
+
+export interface TransactionInput {
+  /** The process's clock (UTC ms); the same one XState's timers run on in tests. */
+  now: () => number
+  timing?: Partial<Timing>
+  /** Note values the acceptor takes, smallest first. */
+  noteValuesFen?: readonly number[]
+}
+
+export interface TransactionContext {
+  now: () => number
+  timing: Timing
+  noteValuesFen: readonly number[]
+  language: Language
+  largeText: boolean
+  session: SessionContext | null
+  result: VendResultView | null
+  printKind: 'vend' | 'duplicate'
+  error: { code: string; retryable: boolean } | null
+  idleDeadline: number | null
+  acceptorEnabled: boolean
+  /** Where closingCash goes when no money was taken. */
+  closeThen: 'attract' | 'account'
+  staff: StaffContext | null
+  outOfService: boolean
+}
+
+/** "01J2…": the short reference on a credit-pending receipt; the random tail of the vend id. */
+export function shortReference(vendId: string): string {
+  const hex = vendId.replace(/-/g, '').slice(-12).toUpperCase()
+  return `${hex.slice(0, 4)}-${hex.slice(4, 8)}-${hex.slice(8, 12)}`
+}
+
+/** Error code carried by a rejected job, or a generic one. */
+export function codeOf(err: unknown, fallback = 'ERR_INTERNAL'): string {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const c = err.code
+    if (typeof c === 'string' && c.startsWith('ERR_')) return c
+  }
+  return fallback
+}
+
+/** Whether trying again may help (the central was away), as opposed to a definite "no". */
+export function isRetryable(code: string): boolean {
+  return code === 'ERR_CENTRAL_UNREACHABLE' || code === 'ERR_INTERNAL' || code === 'ERR_RATE_LIMITED'
+}
