@@ -10,7 +10,8 @@ import type { AccountSummary, VendBreakdown } from './schemas/kiosk-api.ts'
 export const AGENT_WS_PATH = '/ws'
 
 // ── intents (UI → agent) ─────────────────────────────────────────────────────────────────────
-const I = <T extends string, P extends Record<string, TSchema>>(type: T, props?: P) =>
+// P defaults to no fields, so intents without fields get an exact object type, not an index signature.
+const I = <T extends string, P extends Record<string, TSchema> = Record<never, TSchema>>(type: T, props?: P) =>
   Type.Object({ type: Type.Literal(type), ...(props ?? ({} as P)) }, strict)
 
 export const Intent = Type.Union([

@@ -80,7 +80,8 @@ export function demoCustomers(meterCount = 50): DemoCustomer[] {
     customers.push({
       name: (SURNAMES[c % SURNAMES.length] ?? '张') + (GIVEN[(c * 7) % GIVEN.length] ?? '明'),
       cardNo: `8800${String(10001 + c).padStart(6, '0')}`,
-      cardUid: (0x04a1b200 + c).toString(16).toUpperCase().padStart(8, '0') + 'C5',
+      // 7-byte UIDs, as ISO 14443 double-size UIDs (NXP cards start with 04).
+      cardUid: '04' + (0xa1b20000 + c).toString(16).toUpperCase().padStart(8, '0') + 'C580',
       meters,
     })
   }
@@ -88,6 +89,6 @@ export function demoCustomers(meterCount = 50): DemoCustomer[] {
 }
 
 export const DEMO_STAFF_CARDS: DemoStaffCard[] = [
-  { name: '李师傅 Li (field)', cardNo: '9900000101', cardUid: '0499AA0101', role: 'field' },
-  { name: '王会计 Wang (cashier)', cardNo: '9900000201', cardUid: '0499AA0201', role: 'cashier' },
+  { name: '李师傅 Li (field)', cardNo: '9900000101', cardUid: '0499AA01010080', role: 'field' },
+  { name: '王会计 Wang (cashier)', cardNo: '9900000201', cardUid: '0499AA02010080', role: 'cashier' },
 ]

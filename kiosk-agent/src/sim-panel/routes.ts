@@ -62,28 +62,17 @@ export function maskName(name: string): string {
   return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`
 }
 
-/**
- * ISO/IEC 14443-A UIDs are 4, 7 or 10 bytes; shared's demo cards carry 5-byte UIDs, which the
- * reader codec refuses. Pad to the next valid size so the simulator can send them (see the report).
- */
-export function readerUid(uid: string): string {
-  const hex = uid.toUpperCase()
-  const bytes = hex.length / 2
-  const size = bytes <= 4 ? 4 : bytes <= 7 ? 7 : 10
-  return hex.padEnd(size * 2, '0')
-}
-
 export function demoCards(meterCount: number): SimCardView[] {
   const residents = demoCustomers(meterCount).map((c) => ({
     label: `${maskName(c.name)} ${c.cardNo}`,
     cardNo: c.cardNo,
-    uid: readerUid(c.cardUid),
+    uid: c.cardUid,
     kind: 'resident' as const,
   }))
   const staff = DEMO_STAFF_CARDS.map((s) => ({
     label: `${s.name} ${s.cardNo}`,
     cardNo: s.cardNo,
-    uid: readerUid(s.cardUid),
+    uid: s.cardUid,
     kind: 'staff' as const,
     role: s.role,
   }))
