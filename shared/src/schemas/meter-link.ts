@@ -8,7 +8,7 @@ import { EnergyWh, MeterNo, TokenDigits, strict } from './common.ts'
 
 export const meterTopic = (meterNo: string, leaf: 'tokens' | 'commands' | 'acks' | 'readings' | 'events' | 'status') =>
   `gridtill/meters/${meterNo}/${leaf}`
-export const METER_TOPIC_WILDCARD = (leaf: 'acks' | 'readings' | 'events' | 'status') => `gridtill/meters/+/${leaf}`
+export const METER_TOPIC_WILDCARD = (leaf: 'acks' | 'readings' | 'events' | 'status' | 'commands' | 'tokens') => `gridtill/meters/+/${leaf}`
 
 export const TokenDelivery = Type.Object(
   {
@@ -69,3 +69,60 @@ export const MeterStatus = Type.Object(
   strict,
 )
 export type MeterStatus = Static<typeof MeterStatus>
+
+/**
+ * Remote control, central → meter on …/commands (QoS 1). Relay commands act at once; management
+ * settings that an STS meter only takes as tokens (max power, clear tamper, clear credit) travel
+ * as class 2 tokens on …/tokens instead, so a keypad-only meter can be served the same way.
+ */
+export const MeterCommand = Type.Object(
+  {
+    commandId: Type.String({ maxLength: 64 }),
+    command: Type.Union([
+      Type.Literal('relayOpen'),
+      Type.Literal('relayClose'),
+      Type.Literal('readNow'),
+      Type.Literal('setEmergencyCredit'),
+      Type.Literal('setFriendlyHours'),
+    ]),
+    /** setEmergencyCredit: Wh allowed below zero (0 turns it off). */
+    emergencyCreditWh: Type.Optional(EnergyWh),
+    /** setFriendlyHours: local hours [from, to) during which the relay never opens for lack of credit. */
+    friendlyHours: Type.Optional(
+      Type.Object(
+        {
+          fromHour: Type.Integer({ minimum: 0, maximum: 23 }),
+          toHour: Type.Integer({ minimum: 0, maximum: 24 }),
+          weekends: Type.Boolean(),
+        },
+        strict,
+      ),
+    ),
+    sentAt: Type.Integer({ minimum: 0 }),
+  },
+  strict,
+)
+export type MeterCommand = Static<typeof MeterCommand>
+
+/** The meter's answer on …/events to a command, or a spontaneous event. */
+export const MeterEvent = Type.Object(
+  {
+    meterNo: MeterNo,
+    at: Type.Integer({ minimum: 0 }),
+    event: Type.Union([
+      Type.Literal('commandDone'),
+      Type.Literal('commandRefused'),
+      Type.Literal('relayOpened'),
+      Type.Literal('relayClosed'),
+      Type.Literal('lowCredit'),
+      Type.Literal('creditExhausted'),
+      Type.Literal('tamper'),
+      Type.Literal('powerLimitExceeded'),
+    ]),
+    commandId: Type.Optional(Type.String({ maxLength: 64 })),
+    reason: Type.Optional(Type.String({ maxLength: 200 })),
+    creditWh: Type.Optional(EnergyWh),
+  },
+  strict,
+)
+export type MeterEvent = Static<typeof MeterEvent>
