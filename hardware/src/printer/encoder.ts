@@ -40,6 +40,15 @@ function isAsciiPrintable(code: number): boolean {
   return code >= 0x20 && code <= 0x7e
 }
 
+/**
+ * Columns one printed character takes in font A: a single-byte (ASCII) character 1, a character
+ * sent as GB18030 in Chinese mode (CJK, full-width ￥) 2. The parser's line wrap and the PNG
+ * preview count with this too.
+ */
+export function charColumns(ch: string): 1 | 2 {
+  return (ch.codePointAt(0) ?? 0) < 0x80 ? 1 : 2
+}
+
 /** Columns a string occupies in font A: ASCII 1, every double-byte (CJK, full-width) glyph 2. */
 export function textColumns(text: string): number {
   let cols = 0

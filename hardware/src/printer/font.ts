@@ -1,7 +1,7 @@
 /**
  * A 5 × 7 bitmap font (plus a descender row) for printable ASCII, drawn for this project (rows top to bottom, '#' ink),
- * used by the receipt preview because the kiosk image has no bitmap CJK font (`fc-list :lang=zh`
- * is empty); CJK glyphs are drawn as box placeholders by the renderer.
+ * used by the receipt preview; double-byte characters (CJK, ￥) come from GNU Unifont
+ * (unifont.ts), or are boxes when it is not installed.
  */
 
 const GLYPHS: Record<string, string> = {

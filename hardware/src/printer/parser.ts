@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite'
-import { COLUMNS_80MM, type Align, type Bitmap, type QrErrorLevel } from './encoder.ts'
+import { COLUMNS_80MM, charColumns, type Align, type Bitmap, type QrErrorLevel } from './encoder.ts'
 
 /**
  * An incremental ESC/POS interpreter for the simulated printer: bytes in (split anywhere),
@@ -329,7 +329,7 @@ export class EscPosParser {
     let cur = ''
     let cols = 0
     for (const ch of text) {
-      const w = (ch.codePointAt(0) ?? 0) < 0x80 ? 1 : 2
+      const w = charColumns(ch)
       if (cols + w > max) {
         out.push(cur)
         cur = ''

@@ -7,6 +7,7 @@ import { renderReceipt } from './receipt.ts'
 import { renderReceiptBitmap, renderReceiptPng } from './render-png.ts'
 import { createSimulatedPrinter, type PrintedReceipt } from './simulator.ts'
 import { sampleReceipt } from './test-fixtures.ts'
+import { DEFAULT_UNIFONT_PATH, loadUnifont } from './unifont.ts'
 
 const GOLDEN = fileURLToPath(new URL('./__golden__/receipt.png', import.meta.url))
 
@@ -24,6 +25,11 @@ describe('renderReceiptPng', () => {
   })
 
   it('matches the golden image pixel for pixel (UPDATE_GOLDEN=1 rewrites it)', async () => {
+    // Without the font the Chinese would be boxes and the comparison a puzzle; say why instead.
+    expect(
+      loadUnifont(),
+      `${DEFAULT_UNIFONT_PATH} missing: install Debian's unifont package (apt-get install unifont)`,
+    ).toBeDefined()
     const png = renderReceiptPng(await printed())
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, png)
     expect(existsSync(GOLDEN), 'golden image missing: run with UPDATE_GOLDEN=1 once').toBe(true)
@@ -32,6 +38,47 @@ describe('renderReceiptPng', () => {
     expect([got.width, got.height]).toEqual([want.width, want.height])
     // Compare pixels, not bytes: a different zlib may compress the same image differently.
     expect(Buffer.compare(got.data, want.data)).toBe(0)
+  })
+
+  it('draws Chinese from Unifont in two cells, boxes without the font', () => {
+    const line = (text: string, bold = false): PrintedReceipt => ({
+      lines: [],
+      qrPayloads: [],
+      images: 0,
+      items: [{ kind: 'line', line: { text, bold, size: { width: 1, height: 1 }, align: 'left' } }],
+      at: 0,
+      cut: 'partial',
+    })
+    const ink = (
+      bmp: { width: number; height: number; pixels: Uint8Array },
+      x0: number,
+      x1: number,
+    ) => {
+      let n = 0
+      for (let y = 0; y < bmp.height; y++)
+        for (let x = x0; x < x1; x++) n += bmp.pixels[y * bmp.width + x] ?? 0
+      return n
+    }
+    const margin = 16
+    // 电 takes columns 0–1 (dots 16–39); the A after it starts at column 2.
+    const withFont = renderReceiptBitmap(line('电A'))
+    const boxed = renderReceiptBitmap(line('电A'), { unifontPath: '/nonexistent/unifont.hex' })
+    expect(ink(withFont, margin, margin + 24)).toBeGreaterThan(0)
+    expect(ink(withFont, margin + 24, margin + 36)).toBe(ink(boxed, margin + 24, margin + 36))
+    expect(Buffer.compare(withFont.pixels, boxed.pixels)).not.toBe(0)
+    // The fallback is the outlined box: ink on the box's edge row, none in its middle.
+    const row = (bmp: typeof boxed, y: number) =>
+      [...bmp.pixels.subarray(y * bmp.width + margin, y * bmp.width + margin + 24)].join('')
+    expect(row(boxed, margin + 2)).toBe('00' + '1'.repeat(20) + '00')
+    expect(row(boxed, margin + 12)).toBe('0011' + '0'.repeat(16) + '1100')
+    // 电's middle stroke: Unifont row 7, columns 2–12 → dot row 11, dots 3–19 (16 → 24 scaling).
+    expect(row(withFont, margin + 11)).toBe('000' + '1'.repeat(17) + '0000')
+    // Bold widens, never narrows.
+    const bold = renderReceiptBitmap(line('电', true))
+    const plain = renderReceiptBitmap(line('电'))
+    expect(ink(bold, 0, bold.width)).toBeGreaterThan(ink(plain, 0, plain.width))
+    for (let i = 0; i < plain.pixels.length; i++)
+      if (plain.pixels[i]) expect(bold.pixels[i]).toBe(1)
   })
 
   it('draws the QR code as real modules', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cashStoppedKey, receiptReasonKey } from './reasons.ts'
+import { cashStoppedKey, receiptReasonKey, serviceMessageKey } from './reasons.ts'
 
 describe('receiptReasonKey', () => {
   it('recognises paper out however the agent spells it', () => {
@@ -35,5 +35,17 @@ describe('cashStoppedKey', () => {
     expect(cashStoppedKey('acceptor offline')).toBe('error.ERR_DEVICE_OFFLINE')
     expect(cashStoppedKey('something else')).toBe('collecting.stopped')
     expect(cashStoppedKey(null)).toBeNull()
+  })
+})
+
+describe('serviceMessageKey', () => {
+  it('translates the agent service-mode words, with the reason of a failed test print', () => {
+    expect(serviceMessageKey('cashbox.closed')).toEqual({ key: 'service.msg.cashboxClosed', reason: null })
+    expect(serviceMessageKey('testPrint.failed:paperOut')).toEqual({
+      key: 'service.msg.testPrintFailed',
+      reason: 'receipt.reason.paperOut',
+    })
+    expect(serviceMessageKey('testPrint.failed')?.reason).toBe('receipt.reason.fault')
+    expect(serviceMessageKey('something.new')).toBeNull()
   })
 })

@@ -29,6 +29,26 @@ const CASH_STOPPED: Record<string, MessageKey> = {
   cashboxRemoved: 'reason.cashboxRemoved',
 }
 
+/** kiosk-agent's ServiceView.message words (service-mode results), word for word. */
+const SERVICE_MESSAGES: Record<string, MessageKey> = {
+  'cashbox.closed': 'service.msg.cashboxClosed',
+  'cashbox.failed': 'service.msg.cashboxFailed',
+  'printer.refilled': 'service.msg.paperRefilled',
+  'testPrint.ok': 'service.msg.testPrintOk',
+  'testPrint.failed': 'service.msg.testPrintFailed',
+}
+
+/**
+ * The sentence for a service message ("testPrint.failed:ERR_PRINTER_PAPER_OUT" carries a reason),
+ * or null for a word we do not know (then the screen shows it as it came).
+ */
+export function serviceMessageKey(message: string): { key: MessageKey; reason: MessageKey | null } | null {
+  const [word = '', reason] = message.split(':', 2)
+  const key = Object.hasOwn(SERVICE_MESSAGES, word) ? SERVICE_MESSAGES[word] : undefined
+  if (!key) return null
+  return { key, reason: word === 'testPrint.failed' ? receiptReasonKey(reason ?? 'fault') : null }
+}
+
 export function cashStoppedKey(reason: string | null): MessageKey | null {
   if (!reason) return null
   const exact = Object.hasOwn(CASH_STOPPED, reason) ? CASH_STOPPED[reason] : undefined

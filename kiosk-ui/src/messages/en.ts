@@ -204,6 +204,11 @@ export const en: Catalogue = {
   'service.sealConfirm': 'Confirm exchange',
   'service.posting': 'Submitting…',
   'service.exchangeDone': 'Cash box exchanged',
+  'service.msg.cashboxClosed': 'Cash box cycle closed',
+  'service.msg.cashboxFailed': 'Closing the cash box did not finish; try again',
+  'service.msg.paperRefilled': 'Paper refill recorded',
+  'service.msg.testPrintOk': 'Test page printed',
+  'service.msg.testPrintFailed': 'Test print failed: {reason}',
 
   'health.ok': 'OK',
   'health.offline': 'Offline',
@@ -264,4 +269,15 @@ export const en: Catalogue = {
   'error.ERR_FRAME_MALFORMED': 'Device communication error',
   'error.ERR_HID_REPORT_MALFORMED': 'Card reader communication error. Please tap your card again.',
   'error.ERR_CONFIG_INVALID': 'Kiosk configuration error. Please contact maintenance.',
+  'error.ERR_STAFF_SAME_APPROVER': 'Another staff member must approve this',
+  'error.ERR_REQUEST_NOT_PENDING': 'This request has already been dealt with',
+  'error.ERR_REQUEST_OPEN': 'There is already an open request for this',
+  'error.ERR_REVERSAL_TOKEN_ACCEPTED':
+    'The meter has accepted this token, so it cannot be reversed',
+  'error.ERR_REVERSAL_NOT_LATEST': "Only the meter's latest top-up can be reversed",
+  'error.ERR_REVERSAL_ALREADY_DONE': 'This top-up has already been reversed',
+  'error.ERR_REFUND_EXCEEDS_WALLET': 'The refund is more than the account balance',
+  'error.ERR_LEDGER_UNBALANCED': 'The accounts do not balance. Please contact the property office.',
+  'error.ERR_STORAGE_UNAVAILABLE':
+    'The vending centre cannot take this right now. Please try again later.',
 }

@@ -1,6 +1,7 @@
 import type { Language } from '@gridtill/shared'
 import { en } from './en.ts'
 import { zhCN, type Catalogue, type MessageKey } from './zh-CN.ts'
+import { fill, type Params } from './fill.ts'
 
 export type { Catalogue, MessageKey }
 export { en, zhCN }
@@ -9,17 +10,11 @@ export const catalogues: Record<Language, Catalogue> = { 'zh-CN': zhCN, en }
 export const LANGUAGES: readonly Language[] = ['zh-CN', 'en']
 export const DEFAULT_LANGUAGE: Language = 'zh-CN'
 
-export type Params = Record<string, string | number>
+export type { Params }
 
 /** `{name}` placeholders; numbers are formatted for the language with Intl. */
 export function translate(language: Language, key: MessageKey, params?: Params): string {
-  const text = catalogues[language][key]
-  if (!params) return text
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
-    const value = params[name]
-    if (value === undefined) return whole
-    return typeof value === 'number' ? new Intl.NumberFormat(language).format(value) : value
-  })
+  return fill(language, catalogues[language][key], params)
 }
 
 /** The message key for an error code, or null for a code this UI has no sentence for. */

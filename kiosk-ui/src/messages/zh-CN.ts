@@ -207,6 +207,11 @@ export const zhCN = {
   'service.sealConfirm': '确认更换',
   'service.posting': '正在提交…',
   'service.exchangeDone': '钱箱更换完成',
+  'service.msg.cashboxClosed': '钱箱周期已结算',
+  'service.msg.cashboxFailed': '钱箱结算未完成，请重试',
+  'service.msg.paperRefilled': '已记录补充纸张',
+  'service.msg.testPrintOk': '测试页已打印',
+  'service.msg.testPrintFailed': '测试打印失败：{reason}',
 
   'health.ok': '正常',
   'health.offline': '离线',
@@ -260,6 +265,15 @@ export const zhCN = {
   'error.ERR_FRAME_MALFORMED': '设备通信出错',
   'error.ERR_HID_REPORT_MALFORMED': '读卡器通信出错，请重新刷卡',
   'error.ERR_CONFIG_INVALID': '终端配置错误，请联系维护人员',
+  'error.ERR_STAFF_SAME_APPROVER': '需由另一位工作人员审批',
+  'error.ERR_REQUEST_NOT_PENDING': '此申请已处理',
+  'error.ERR_REQUEST_OPEN': '已有一个待处理的申请',
+  'error.ERR_REVERSAL_TOKEN_ACCEPTED': '电表已接受此电能码，无法撤销',
+  'error.ERR_REVERSAL_NOT_LATEST': '只能撤销此电表最近的一笔购电',
+  'error.ERR_REVERSAL_ALREADY_DONE': '这笔购电已撤销',
+  'error.ERR_REFUND_EXCEEDS_WALLET': '退款金额超过账户余额',
+  'error.ERR_LEDGER_UNBALANCED': '账务核对出错，请联系物业',
+  'error.ERR_STORAGE_UNAVAILABLE': '售电中心暂时无法处理，请稍后再试',
 } satisfies ErrorMessages & Record<string, string>
 
 export type MessageKey = keyof typeof zhCN
