@@ -19,4 +19,11 @@ export class AcceleratedTime {
       ? realMs
       : this.anchorMs + Math.round((realMs - this.anchorMs) * this.factor)
   }
+
+  /** The real epoch ms at which simulated time reaches `simMs` (inverse of sim). */
+  real(simMs: number): number {
+    return this.factor === 1
+      ? simMs
+      : this.anchorMs + Math.round((simMs - this.anchorMs) / this.factor)
+  }
 }

@@ -93,6 +93,11 @@ export function demandW(model: LoadModel, simMs: number): number {
   return Math.max(0, Math.round(w * (model.scale ?? 1)))
 }
 
+/** A day of average use (Wh) on a weekday, from the profile's curve; noise and spikes ignored. */
+export function dailyEnergyWh(profile: MeterProfile, scale = 1): number {
+  return Math.round(CURVES[profile].reduce((sum, w) => sum + w, 0) * scale)
+}
+
 /** Start of the minute after the one that contains `simMs`. */
 export function nextMinute(simMs: number): number {
   return (Math.floor(simMs / MINUTE_MS) + 1) * MINUTE_MS

@@ -18,6 +18,11 @@ export const FleetConfig = Type.Object(
     clockFactor: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }),
     readingIntervalMs: Type.Integer({ minimum: 1_000 }),
     tickMs: Type.Integer({ minimum: 50, maximum: 60_000 }),
+    /** MQTT connection attempts in flight at once (10 000 meters: pace them). */
+    connectConcurrency: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    keepaliveS: Type.Integer({ minimum: 5, maximum: 65_535 }),
+    /** Public holidays (local YYYY-MM-DD) that friendly hours treat like weekends. */
+    holidays: Type.Array(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' })),
     /** How long to wait for the central to write the manifest on a first start. */
     manifestWaitMs: Type.Integer({ minimum: 0 }),
     logLevel: Type.Union(
@@ -52,6 +57,12 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
     readingIntervalMs: num(env.READING_INTERVAL_MS, 60_000),
     tickMs: num(env.FLEET_TICK_MS, 1_000),
     manifestWaitMs: num(env.FLEET_MANIFEST_WAIT_MS, 30_000),
+    connectConcurrency: num(env.MQTT_CONNECT_CONCURRENCY, 64),
+    keepaliveS: num(env.MQTT_KEEPALIVE_S, 60),
+    holidays: (env.FLEET_HOLIDAYS ?? '')
+      .split(',')
+      .map((d) => d.trim())
+      .filter((d) => d !== ''),
     logLevel: env.LOG_LEVEL ?? 'info',
   }
   if (!Value.Check(FleetConfig, candidate)) {
@@ -64,6 +75,9 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
       readingIntervalMs: 'READING_INTERVAL_MS',
       tickMs: 'FLEET_TICK_MS',
       manifestWaitMs: 'FLEET_MANIFEST_WAIT_MS',
+      connectConcurrency: 'MQTT_CONNECT_CONCURRENCY',
+      keepaliveS: 'MQTT_KEEPALIVE_S',
+      holidays: 'FLEET_HOLIDAYS',
       logLevel: 'LOG_LEVEL',
     }
     for (const e of Value.Errors(FleetConfig, candidate)) {

@@ -2,7 +2,12 @@
  * The meter fleet process: `node --import tsx hardware/src/meter/fleet-main.ts`.
  * Env: MQTT_URL and FLEET_MANIFEST (required), FLEET_STATE, FLEET_HTTP_PORT (4300), CLOCK_FACTOR (1),
  * READING_INTERVAL_MS (60000, simulated), FLEET_TICK_MS (1000), FLEET_MANIFEST_WAIT_MS (30000),
+ * MQTT_CONNECT_CONCURRENCY (64), MQTT_KEEPALIVE_S (60), FLEET_HOLIDAYS (YYYY-MM-DD,…),
  * MQTT_USERNAME, MQTT_PASSWORD, LOG_LEVEL.
+ *
+ * FLEET_STATE is the SQLite state store. A path ending in `.db` is used as it is; the old style
+ * `….json` (the default is meter-fleet-state.json beside the manifest) puts the store at `….db`
+ * next to it and, if the old JSON state file is there, imports it once.
  */
 import { access } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
@@ -54,6 +59,8 @@ try {
       url: config.mqttUrl,
       log,
       now: () => systemClock.now(),
+      connectConcurrency: config.connectConcurrency,
+      keepaliveS: config.keepaliveS,
       ...(config.mqttUsername !== undefined ? { username: config.mqttUsername } : {}),
       ...(config.mqttPassword !== undefined ? { password: config.mqttPassword } : {}),
     }),
@@ -63,6 +70,7 @@ try {
     readingIntervalMs: config.readingIntervalMs,
     tickMs: config.tickMs,
     statePath: config.statePath,
+    holidays: config.holidays,
     log,
   })
   const server = createStatusServer(fleet, log)

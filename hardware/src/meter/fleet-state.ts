@@ -3,9 +3,11 @@
  * a restart is still USED after it and credit/energy carry on where they stopped.
  */
 import { Type, type Static } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Value } from '@sinclair/typebox/value'
 import {
   EnergyWh,
+  MeterEvent,
   MeterNo,
   TokenAck,
   TokenDigits,
@@ -23,6 +25,31 @@ const EnteredToken = Type.Object(
     kind: Type.Optional(Type.String({ maxLength: 40 })),
     reason: Type.Optional(TokenRejectReason),
     creditedWh: Type.Optional(EnergyWh),
+  },
+  strict,
+)
+
+const MeterControl = Type.Object(
+  {
+    manualOpen: Type.Boolean(),
+    emergencyCreditWh: EnergyWh,
+    friendlyHours: Type.Union([
+      Type.Object(
+        {
+          fromHour: Type.Integer({ minimum: 0, maximum: 23 }),
+          toHour: Type.Integer({ minimum: 0, maximum: 24 }),
+          weekends: Type.Boolean(),
+        },
+        strict,
+      ),
+      Type.Null(),
+    ]),
+    trippedUntilSim: Type.Union([Type.Integer(), Type.Null()]),
+    lowCreditArmed: Type.Boolean(),
+    relayClosed: Type.Boolean(),
+    commands: Type.Array(
+      Type.Object({ commandId: Type.String({ maxLength: 64 }), answer: MeterEvent }, strict),
+    ),
   },
   strict,
 )
@@ -45,6 +72,8 @@ export const MeterSnapshot = Type.Object(
       ),
     ),
     entered: Type.Array(EnteredToken),
+    /** Remote-control settings; absent in snapshots from before remote control. */
+    control: Type.Optional(MeterControl),
   },
   strict,
 )
@@ -59,6 +88,25 @@ export const FleetState = Type.Object(
   strict,
 )
 export type FleetState = Static<typeof FleetState>
+
+const SnapshotCheck = TypeCompiler.Compile(MeterSnapshot)
+
+/** Validates one stored meter row; a bad row stops the fleet rather than dropping a meter's TID memory. */
+export function parseMeterSnapshot(
+  json: unknown,
+  meterNo: string,
+  where: string,
+): SimulatedMeterSnapshot {
+  if (!SnapshotCheck.Check(json)) {
+    const first = SnapshotCheck.Errors(json).First()
+    throw new Error(
+      `${where}: meter ${meterNo} does not match the meter snapshot schema (${first ? `${first.path} ${first.message}` : 'unknown'}); move the store away to start afresh`,
+    )
+  }
+  if (json.meterNo !== meterNo)
+    throw new Error(`${where}: row ${meterNo} holds meter ${json.meterNo}`)
+  return json
+}
 
 /** Validates a state file's content; a file that fails is refused rather than half-trusted. */
 export function parseFleetState(

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -6,6 +6,7 @@ import { pino } from 'pino'
 import { systemClock, type TokenDelivery } from '@gridtill/shared'
 import { FakeDecoder, fakeToken } from './fake-decoder.ts'
 import { MeterFleet, type MeterFleetOptions } from './fleet.ts'
+import { MeterStore } from './meter-store.ts'
 import { MqttConnector } from './mqtt-connector.ts'
 import type { MeterProgramming } from './programming.ts'
 import {
@@ -44,6 +45,16 @@ const delivery = (deliveryId: string, ...tokens: string[]): TokenDelivery => ({
 })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** What the state store holds, read the way a restarted fleet reads it. */
+function stored(path: string): Map<string, { creditWh: number }> {
+  const store = MeterStore.open({ path })
+  try {
+    return store.loadAll() as Map<string, { creditWh: number }>
+  } finally {
+    store.close()
+  }
+}
+
 /** The whole link against one broker: run against aedes in-process, and against Mosquitto when it is there. */
 function brokerSuite(name: string, startBroker: () => Promise<TestBroker>) {
   describe(name, () => {
@@ -64,7 +75,7 @@ function brokerSuite(name: string, startBroker: () => Promise<TestBroker>) {
           reconnectPeriodMs: 200,
         }),
         decoderFactory: (_p, _clock, saved) => new FakeDecoder(saved),
-        statePath: join(dir, 'fleet-state.json'),
+        statePath: join(dir, 'fleet-state.db'),
         log: silent,
         ...over,
       })
@@ -81,7 +92,8 @@ function brokerSuite(name: string, startBroker: () => Promise<TestBroker>) {
     })
     afterEach(async () => {
       for (const f of running.splice(0)) await f.stop()
-      await rm(join(dir, 'fleet-state.json'), { force: true })
+      for (const f of ['fleet-state.db', 'fleet-state.db-wal', 'fleet-state.db-shm'])
+        await rm(join(dir, f), { force: true })
     })
     afterAll(async () => {
       await central?.close()
@@ -180,10 +192,7 @@ function brokerSuite(name: string, startBroker: () => Promise<TestBroker>) {
       const creditBefore = first.meter(m4)?.creditWh
       await first.stop()
       running.splice(running.indexOf(first), 1)
-      const saved = JSON.parse(await readFile(join(dir, 'fleet-state.json'), 'utf8')) as {
-        meters: Record<string, unknown>
-      }
-      expect(Object.keys(saved.meters).sort()).toEqual([...meterNos].sort())
+      expect([...stored(join(dir, 'fleet-state.db')).keys()].sort()).toEqual([...meterNos].sort())
 
       const second = await fleet()
       expect(second.meter(m4)?.creditWh).toBe(creditBefore)
@@ -246,7 +255,7 @@ describe('MeterFleet without a broker', () => {
           reconnectPeriodMs: 50,
         }),
         decoderFactory: (_p, _c, saved) => new FakeDecoder(saved),
-        statePath: join(dir, 'state.json'),
+        statePath: join(dir, 'state.db'),
         log: silent,
       })
       f.start()
@@ -257,10 +266,7 @@ describe('MeterFleet without a broker', () => {
         creditWh: 500,
       })
       await f.stop()
-      const saved = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as {
-        meters: Record<string, { creditWh: number }>
-      }
-      expect(saved.meters[meterNo]?.creditWh).toBe(500)
+      expect(stored(join(dir, 'state.db')).get(meterNo)?.creditWh).toBe(500)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

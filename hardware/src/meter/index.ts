@@ -37,3 +37,14 @@ export { createStatusServer } from './status-server.ts'
 export { stsDecoderFactory } from './sts-decoder.ts'
 export * from './sts-meter.ts'
 export type { DecoderFactory, DecoderVerdict, TokenDecoder } from './token-decoder.ts'
+export {
+  LatencyProbe,
+  benchProgramming,
+  startBenchFleet,
+  type BenchFleet,
+  type BenchFleetOptions,
+} from './bench-fleet.ts'
+export { ConnectGate, backoffMs } from './connect-gate.ts'
+export { DueWheel } from './due-wheel.ts'
+export { isFriendly, type FriendlyHours } from './friendly-hours.ts'
+export { MeterStore, resolveStatePaths, type MeterStoreOptions } from './meter-store.ts'

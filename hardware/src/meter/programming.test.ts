@@ -1,11 +1,7 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DEMO_STS, demoCustomers, panFor } from '@gridtill/shared'
 import { loadFleetConfig } from './fleet-config.ts'
 import { ManifestError, loadManifest, parseManifest, type MeterProgramming } from './programming.ts'
-import { StateFile } from './state-file.ts'
 
 /** What the central writes for the demo meters. */
 const demo: MeterProgramming[] = demoCustomers(5)
@@ -74,6 +70,9 @@ describe('fleet config', () => {
       readingIntervalMs: 60_000,
       tickMs: 1000,
       manifestWaitMs: 30_000,
+      connectConcurrency: 64,
+      keepaliveS: 60,
+      holidays: [],
       logLevel: 'info',
     })
     expect(() => loadFleetConfig({})).toThrow(
@@ -91,54 +90,5 @@ describe('fleet config', () => {
         READING_INTERVAL_MS: '10',
       }),
     ).toThrow(/MQTT_URL[\s\S]*FLEET_HTTP_PORT[\s\S]*CLOCK_FACTOR[\s\S]*READING_INTERVAL_MS/)
-  })
-})
-
-describe('StateFile', () => {
-  it('coalesces changes into one atomic write and leaves no temp file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gridtill-state-'))
-    try {
-      const file = new StateFile<{ n: number }>({
-        path: join(dir, 's.json'),
-        promptMs: 20,
-        lazyMs: 10_000,
-      })
-      let n = 0
-      let collected = 0
-      const collect = () => {
-        collected++
-        return { n }
-      }
-      const writes = [1, 2, 3].map(() => {
-        n++
-        return file.touch(collect, true)
-      })
-      await Promise.all(writes)
-      expect(collected).toBe(1)
-      expect(await file.read()).toEqual({ n: 3 })
-      expect(await readdir(dir)).toEqual(['s.json'])
-
-      void file.touch(collect, false) // lazy: not yet written…
-      n = 4
-      await new Promise((r) => setTimeout(r, 50))
-      expect(await file.read()).toEqual({ n: 3 })
-      await file.flush() // …until flushed (shutdown)
-      expect(await file.read()).toEqual({ n: 4 })
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
-  })
-
-  it('refuses a file that is not JSON', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gridtill-state-'))
-    try {
-      await writeFile(join(dir, 's.json'), '{"half":')
-      await expect(new StateFile({ path: join(dir, 's.json') }).read()).rejects.toThrow(
-        /not valid JSON/,
-      )
-      expect(await new StateFile({ path: join(dir, 'none.json') }).read()).toBeUndefined()
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
   })
 })

@@ -105,13 +105,12 @@ export function meterDetail(fleet: MeterFleet, m: SimulatedMeter) {
 }
 
 function metrics(fleet: MeterFleet): string {
-  let online = 0
+  const online = fleet.online
+  // Per scrape, not per message: one pass over the fleet is fine here.
   let open = 0
-  for (const n of fleet.meterNos()) {
-    if (fleet.isOnline(n)) online++
-    if (fleet.meter(n)?.relay === 'open') open++
-  }
+  for (const n of fleet.meterNos()) if (fleet.meter(n)?.relay === 'open') open++
   const s = fleet.stats
+  const store = fleet.storeStats
   const lines = [
     ['gridtill_fleet_meters', 'gauge', 'Meters in the fleet', fleet.size],
     ['gridtill_fleet_meters_online', 'gauge', 'Meters connected to the broker', online],
@@ -153,6 +152,31 @@ function metrics(fleet: MeterFleet): string {
       'Publishes that failed',
       s.publishFailures,
     ],
+    ['gridtill_fleet_commands_total', 'counter', 'Remote-control commands received', s.commands],
+    [
+      'gridtill_fleet_events_published_total',
+      'counter',
+      'Meter events published',
+      s.eventsPublished,
+    ],
+    [
+      'gridtill_fleet_meter_advances_total',
+      'counter',
+      'Times a meter was advanced (scheduler cost)',
+      s.meterAdvances,
+    ],
+    [
+      'gridtill_fleet_store_commits_total',
+      'counter',
+      'State store group commits',
+      store?.commits ?? 0,
+    ],
+    [
+      'gridtill_fleet_store_commit_max_ms',
+      'gauge',
+      'Longest state store commit (ms)',
+      Math.round(store?.maxCommitMs ?? 0),
+    ],
   ] as const
   return lines
     .map(
@@ -174,7 +198,7 @@ export function createStatusServer(fleet: MeterFleet, log: Logger): Server {
 
     if (parts.length === 1 && parts[0] === 'health') {
       allow('GET')
-      const online = fleet.meterNos().filter((n) => fleet.isOnline(n)).length
+      const online = fleet.online
       // Meters work offline (keypad), but a fleet with no meter on the broker cannot take a vend.
       const ready = fleet.size === 0 || online > 0
       return send(res, ready ? 200 : 503, {
@@ -204,7 +228,8 @@ export function createStatusServer(fleet: MeterFleet, log: Logger): Server {
     const meterNo = parts[1] ?? ''
     if (!/^[0-9]{11}$/.test(meterNo))
       throw new HttpError(400, ErrorCode.VALIDATION, 'a meter number is 11 digits')
-    const meter = fleet.meter(meterNo)
+    // Consumption is advanced lazily: bring this meter up to now before showing it.
+    const meter = fleet.touch(meterNo)
     if (!meter)
       throw new HttpError(404, ErrorCode.METER_UNKNOWN, `no meter ${meterNo} in this fleet`)
     if (parts.length === 2) {
