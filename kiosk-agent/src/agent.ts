@@ -21,6 +21,8 @@ import { recoverUnvendedNotes } from './journal/recovery.ts'
 import { transactionMachine, type TransactionActor } from './machines/transaction.machine.ts'
 import { Outbox } from './outbox/outbox.ts'
 import { serviceData } from './service-mode/service-data.ts'
+import { Heartbeat } from './heartbeat/heartbeat.ts'
+import { journalStaffActions } from './service-mode/staff-actions.ts'
 import { simPanelPlugin } from './sim-panel/routes.ts'
 import { createIntentHandler } from './ui-bridge/intents.ts'
 import { renderMetrics } from './ui-bridge/metrics.ts'
@@ -48,6 +50,9 @@ export interface RunningAgent {
   url: string
   stop(): Promise<void>
 }
+
+/** The simulated and the usual real cash box hold 1000 notes (hardware's simulator default). */
+const CASHBOX_CAPACITY = 1000
 
 /** Enrols the kiosk's key with the one-time code; retries while the central does not answer. */
 async function enrol(central: CentralClient, identity: KioskIdentity, deps: { code: string | undefined; log: Logger; journal: Journal }): Promise<void> {
@@ -179,6 +184,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     }
   })
   actor.on('outbox.kick', () => outbox.kick())
+  journalStaffActions(actor, journal, log.child({ component: 'service' }))
   actor.subscribe({ error: (err) => log.fatal({ err }, 'transaction machine crashed') })
 
   const version = deps.version ?? '0.0.0'
@@ -270,18 +276,50 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
 
   if (unprinted.length > 0) printRecovered(unprinted)
 
-  // The online indicator follows every call; when the kiosk is idle a heartbeat keeps it honest.
-  const heartbeat = () => void central.ping().catch(() => undefined)
-  heartbeat()
-  const heartbeatTimer = setInterval(heartbeat, 15_000)
-  heartbeatTimer.unref()
+  // The online indicator follows every call; when the kiosk is idle a ping keeps it honest.
+  const ping = () => void central.ping().catch(() => undefined)
+  ping()
+  const pingTimer = setInterval(ping, 15_000)
+  pingTimer.unref()
+
+  const startedAt = clock.now()
+  const heartbeat = new Heartbeat({
+    clock,
+    log: log.child({ component: 'heartbeat' }),
+    intervalMs: config.HEARTBEAT_MS,
+    send: (body) => central.heartbeat(body),
+    state: () => {
+      const box = journal.cashbox()
+      const o = outbox.stats()
+      const snap = actor.getSnapshot()
+      return {
+        softwareVersion: version,
+        uptimeS: Math.max(0, Math.floor((clock.now() - startedAt) / 1000)),
+        screen: screenOf(snap),
+        outOfService: snap.context.outOfService,
+        devices: status.get(),
+        outbox: { depth: o.depth, oldestAgeMs: o.oldestAgeMs, failed: o.failed },
+        cashbox: {
+          cycleId: box.cycleId,
+          noteCount: box.noteCount,
+          totalFen: box.totalFen,
+          fill: Math.min(1, box.noteCount / CASHBOX_CAPACITY),
+          suspectNotes: journal.suspectNoteCount(),
+        },
+        collectionsPending: journal.pendingCollections().length,
+      }
+    },
+  })
+  status.onChange(() => heartbeat.devicesChanged(status.get()))
+  heartbeat.start()
 
   const stop = async () => {
     if (shuttingDown) return
     shuttingDown = true
     log.info('shutting down')
     clearInterval(printerTimer)
-    clearInterval(heartbeatTimer)
+    clearInterval(pingTimer)
+    await heartbeat.stop()
     clearInterval(acceptorTimer)
     // Stop taking money first; a note mid-stack completes and is journaled by the credit handler.
     await Promise.race([devices.acceptor.disable().catch(() => undefined), new Promise((r) => setTimeout(r, 3_000))])

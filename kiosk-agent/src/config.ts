@@ -21,6 +21,10 @@ export const AgentConfig = Type.Object(
     ENROLLMENT_CODE: Type.Optional(Type.String({ minLength: 6, maxLength: 64 })),
     DEVICES: Type.Union([Type.Literal('simulated'), Type.Literal('real')], { default: 'simulated' }),
     ACCEPTOR_PROTOCOL: Type.Union([Type.Literal('id003'), Type.Literal('ssp')], { default: 'id003' }),
+    /** DEVICES=simulated: the simulated acceptor's mechanics at a real unit's pace or faster (crash tests). */
+    SIM_ACCEPTOR_PACE: Type.Union([Type.Literal('device'), Type.Literal('fast')], { default: 'device' }),
+    /** How often the central hears the kiosk's state (device states, outbox depth, cash box, paper). */
+    HEARTBEAT_MS: Ms(30_000, 1_000),
     UI_DIST: Type.String({ minLength: 1, default: path.join(REPO_ROOT, 'kiosk-ui/dist') }),
     /** Inactivity before "Are you still there?". */
     IDLE_TIMEOUT_MS: Ms(60_000, 1_000),

@@ -42,7 +42,13 @@ async function main(): Promise<void> {
       version: readVersion(path.join(here, '../package.json')),
       devices: (c) =>
         c.DEVICES === 'simulated'
-          ? createSimulatedDevices({ protocol: c.ACCEPTOR_PROTOCOL, clock, log })
+          ? createSimulatedDevices({
+              protocol: c.ACCEPTOR_PROTOCOL,
+              clock,
+              log,
+              cassetteFile: path.join(path.resolve(c.AGENT_DATA_DIR), 'simulated-cassette.json'),
+              pace: c.SIM_ACCEPTOR_PACE,
+            })
           : createRealDevices(c, { clock, log }),
     })
   } catch (err) {

@@ -27,6 +27,11 @@ export interface LaunchOptions {
   /** Extra environment per process. */
   env?: { central?: Record<string, string>; fleet?: Record<string, string>; agent?: Record<string, string> }
   acceptorProtocol?: 'id003' | 'ssp'
+  /**
+   * Node arguments that replace `--import tsx <entry>` for a process, e.g. a pre-bundled agent for
+   * tests that restart it hundreds of times. Default: run the TypeScript entry through tsx.
+   */
+  nodeArgs?: { central?: string[]; fleet?: string[]; agent?: string[] }
 }
 
 export interface RunningProcess {
@@ -158,7 +163,8 @@ export async function launchSystem(opts: LaunchOptions): Promise<RunningSystem> 
     const log = logs.get(name) ?? createWriteStream(join(logDir, `${name}.log`), { flags: 'a' })
     logs.set(name, log)
     mkdirSync(join(dataDir, 'meters'), { recursive: true })
-    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+    const args = opts.nodeArgs?.[name as keyof NonNullable<LaunchOptions['nodeArgs']>] ?? ['--import', 'tsx', spec.entry]
+    const child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],

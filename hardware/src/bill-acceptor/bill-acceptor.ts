@@ -185,6 +185,11 @@ export interface BillAcceptorSimulatorOptions {
   timings?: Partial<SimulatorTimings>
   faults?: Partial<SimulatorFaults>
   timers?: Timers
+  /**
+   * Keep the cassette (and a note mid-stack) in this file, written synchronously as notes reach the
+   * box and restored by start(), so the box survives the simulating process being killed.
+   */
+  cassetteFile?: string
 }
 
 export interface CassetteContents {

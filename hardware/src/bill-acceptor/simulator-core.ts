@@ -16,6 +16,7 @@ import {
 } from './bill-acceptor.ts'
 import type { DecodeResult } from './driver-core.ts'
 import { concatBytes, Listeners, seededRandom } from './support.ts'
+import { readCassetteFile, writeCassetteFile } from './cassette-file.ts'
 
 const INTER_BYTE_RESET_MS = 100
 
@@ -46,6 +47,10 @@ export abstract class SimulatorCore<F> implements BillAcceptorSimulator {
   /** Bumped on power cut so replies scheduled before it are never sent after it. */
   private epoch = 0
   private lastRxAt = 0
+  private readonly cassetteFile: string | undefined
+  /** The note past the point of no return, as last written to the cassette file. */
+  private pendingNote: { valueFen: number; inBox: boolean } | null = null
+  private restored = false
 
   constructor(
     protected readonly transport: Transport,
@@ -58,6 +63,7 @@ export abstract class SimulatorCore<F> implements BillAcceptorSimulator {
     this.capacity = options.capacity ?? 1000
     this.faultState = { ...defaultFaults, ...options.faults }
     this.rng = seededRandom(this.faultState.seed)
+    this.cassetteFile = options.cassetteFile
   }
 
   protected abstract decodeFrame(buf: Uint8Array): DecodeResult<F>
@@ -73,9 +79,15 @@ export abstract class SimulatorCore<F> implements BillAcceptorSimulator {
   abstract insertNote(valueFen: number): boolean
   abstract insertFake(): boolean
   abstract fraudAttempt(valueFen?: number): void
+  /**
+   * Put `note` back where a restart found it — on its way into the box (`inBox` false) or in it with
+   * the credit event unacknowledged — so that the power cut that follows reports it the protocol's way.
+   */
+  protected abstract restoreMidStack(note: { valueFen: number; inBox: boolean }): void
 
   async start(): Promise<void> {
     if (this.unsubscribe.length > 0) return
+    this.restoreCassette()
     this.unsubscribe = [this.transport.on('data', (chunk) => this.onData(chunk))]
     if (!this.transport.isOpen) await this.transport.open()
   }
@@ -150,6 +162,7 @@ export abstract class SimulatorCore<F> implements BillAcceptorSimulator {
 
   emptyCassette(): void {
     this.counts.clear()
+    this.saveCassette()
     this.changed()
   }
 
@@ -189,7 +202,46 @@ export abstract class SimulatorCore<F> implements BillAcceptorSimulator {
 
   protected addToCassette(valueFen: number): void {
     this.counts.set(valueFen, (this.counts.get(valueFen) ?? 0) + 1)
+    // in the box before the credit event goes out: the file never shows less cash than the host credited
+    if (this.pendingNote?.valueFen === valueFen && !this.pendingNote.inBox) this.pendingNote = { valueFen, inBox: true }
+    this.saveCassette()
     this.emitEvent({ type: 'stacked', valueFen })
+  }
+
+  /** A note passed the point of no return (it will end in the box even if the power goes now). */
+  protected noteCommitted(valueFen: number): void {
+    this.pendingNote = { valueFen, inBox: false }
+    this.saveCassette()
+  }
+
+  /** The host acknowledged the credit event (or the note left otherwise): nothing is mid-stack. */
+  protected noteSettled(): void {
+    if (this.pendingNote === null) return
+    this.pendingNote = null
+    this.saveCassette()
+  }
+
+  private saveCassette(): void {
+    if (this.cassetteFile === undefined) return
+    const countsByValueFen: Record<string, number> = {}
+    for (const [v, n] of this.counts) countsByValueFen[String(v)] = n
+    writeCassetteFile(this.cassetteFile, { countsByValueFen, pending: this.pendingNote })
+  }
+
+  /** Once per simulator: the box from the file, and a note mid-stack reported as after a power cut. */
+  private restoreCassette(): void {
+    if (this.cassetteFile === undefined || this.restored) return
+    this.restored = true
+    const saved = readCassetteFile(this.cassetteFile)
+    if (!saved) return
+    this.counts.clear()
+    for (const [v, n] of Object.entries(saved.countsByValueFen)) this.counts.set(Number(v), n)
+    if (saved.pending) {
+      this.pendingNote = saved.pending
+      this.restoreMidStack(saved.pending)
+      this.powerCut()
+      this.powerOn()
+    }
   }
 
   protected emitEvent(event: SimulatorEvent): void {

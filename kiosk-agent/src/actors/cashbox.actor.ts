@@ -10,7 +10,7 @@ import type { CloseCashboxOutput } from '../machines/transaction.types.ts'
  */
 export function createCloseCashboxLogic(deps: { journal: Journal; log: Logger }) {
   return fromPromise<CloseCashboxOutput, { sealNo: string; staffCardNo: string }>(({ input }) => {
-    const closed = deps.journal.closeCycle(input.sealNo)
+    const closed = deps.journal.closeCycle(input.sealNo, input.staffCardNo)
     deps.log.info(
       { cycleId: closed.cycleId, sealNo: closed.sealNo, totalFen: closed.totalFen, noteCount: closed.noteCount, staff: `…${input.staffCardNo.slice(-4)}` },
       'cash box cycle closed',

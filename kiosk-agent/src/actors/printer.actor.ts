@@ -5,6 +5,7 @@ import { shortReference } from '../machines/transaction.types.ts'
 import type { Journal } from '../journal/journal.ts'
 import type { PrintJobInput, PrintJobOutput } from '../machines/transaction.types.ts'
 import type { PrinterDevice, PrinterOutcome, PrinterStatusBits, ReceiptData, RenderReceipt } from './device-types.ts'
+import { crashPoint } from '../sim-panel/crash-points.ts'
 
 export interface PrinterDeps {
   printer: PrinterDevice
@@ -68,6 +69,7 @@ export async function printReceipt(job: PrintJobInput, deps: PrinterDeps): Promi
   let outcome: PrinterOutcome
   try {
     outcome = await deps.printer.print(deps.render(receiptDataFor(job, deps)))
+    crashPoint('printing')
   } catch (err) {
     log.error({ err }, 'receipt could not be printed')
     outcome = { ok: false, reason: 'fault' }

@@ -3,6 +3,7 @@ import { fromPromise } from 'xstate'
 import type { Journal } from '../journal/journal.ts'
 import type { VendJobInput, VendJobOutput } from '../machines/transaction.types.ts'
 import type { Outbox } from '../outbox/outbox.ts'
+import { crashPoint } from '../sim-panel/crash-points.ts'
 
 /**
  * The vend: journaled as an intent (with its notes claimed) before anything is sent, then handed
@@ -20,6 +21,7 @@ export async function runVend(input: VendJobInput, deps: { journal: Journal; out
     throw err
   }
   log.info({ amountFen: vend.amountFen, notes: vend.notes.length }, 'vend journaled')
+  crashPoint('vendJournaled')
   deps.outbox.enqueue(input.vendId)
   const outcome = await deps.outbox.waitFor(input.vendId)
   return outcome.state === 'done' ? { status: 'vended', response: outcome.response } : { status: 'failed', code: outcome.code }

@@ -16,6 +16,7 @@ import {
 } from '@gridtill/shared'
 import { signatureHeaders } from './sign.ts'
 import './formats.ts'
+import type { HeartbeatRequest } from '../heartbeat/schema.ts'
 
 /**
  * A failed call. `status` 0 means the central never answered (network, timeout): the caller may
@@ -59,6 +60,8 @@ export interface CentralClient {
   reprint(vendId: string): Promise<VendResponse>
   /** The central's unsigned /health: only whether it answers (drives the online indicator). */
   ping(): Promise<void>
+  /** Signed kiosk state (heartbeat/schema.ts); any 2xx is an answer. */
+  heartbeat(body: HeartbeatRequest): Promise<void>
 }
 
 export function createCentralClient(options: CentralClientOptions): CentralClient {
@@ -132,6 +135,10 @@ export function createCentralClient(options: CentralClientOptions): CentralClien
     postVend: (body) => call('POST', `${API_PREFIX}/vends`, typeof body === 'string' ? body : JSON.stringify(body), VendResponse),
     vendStatus: (vendId) => call('GET', `${API_PREFIX}/vends/${enc(vendId)}`, null, VendStatusResponse),
     reprint: (vendId) => call('POST', `${API_PREFIX}/vends/${enc(vendId)}/reprint`, null, VendResponse),
+    heartbeat: async (body) => {
+      // 204 has no body: accept anything for a 2xx
+      await call('POST', `${API_PREFIX}/kiosks/heartbeat`, JSON.stringify(body), Type.Unknown())
+    },
     ping: async () => {
       try {
         await call('GET', '/health', null, Type.Unknown(), false)

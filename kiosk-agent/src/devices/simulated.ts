@@ -15,10 +15,21 @@ import type { KioskDevices } from './types.ts'
  * Demo and test hardware: each device is its simulator on the device end of an in-memory link and
  * the real driver on the host end, so the agent exercises the same protocol bytes as on a kiosk.
  */
-export async function createSimulatedDevices(opts: { protocol: 'id003' | 'ssp'; clock: Clock; log: Logger }): Promise<KioskDevices> {
+export async function createSimulatedDevices(opts: {
+  protocol: 'id003' | 'ssp'
+  clock: Clock
+  log: Logger
+  /** Where the simulated cassette lives: the box of notes outlives this process, as a real one would. */
+  cassetteFile?: string
+  /** 'fast': the same steps in a fraction of a real unit's time (tests that run hundreds of notes). */
+  pace?: 'device' | 'fast'
+}): Promise<KioskDevices> {
   const log = opts.log
   const acceptorLink = createMemoryLink()
-  const acceptorSim = createBillAcceptorSimulator(opts.protocol, acceptorLink.device)
+  const acceptorSim = createBillAcceptorSimulator(opts.protocol, acceptorLink.device, {
+    ...(opts.cassetteFile ? { cassetteFile: opts.cassetteFile } : {}),
+    ...(opts.pace === 'fast' ? { timings: { acceptMs: 120, stackMs: 200, transientMs: 100, initMs: 100 } } : {}),
+  })
   const acceptor = createBillAcceptor(opts.protocol, acceptorLink.host, { clock: opts.clock, log: log.child({ device: 'acceptor' }) })
 
   const { reader, simulator: readerSim } = createSimulatedCardReader({

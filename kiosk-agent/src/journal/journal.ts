@@ -260,10 +260,16 @@ export class Journal {
       throw new JournalError('ERR_VALIDATION', `note value must be whole fen > 0, got ${n.valueFen}`)
     }
     const cycleId = this.currentCycleId()
+    // Unsettled until the device shows it got past the credit event (see settleNotes).
     const info = this.db
-      .prepare('INSERT OR IGNORE INTO notes (note_id, session_id, value_fen, credited_at, cycle_id) VALUES (?, ?, ?, ?, ?)')
+      .prepare('INSERT OR IGNORE INTO notes (note_id, session_id, value_fen, credited_at, cycle_id, settled) VALUES (?, ?, ?, ?, ?, 0)')
       .run(n.noteId, n.sessionId, n.valueFen, this.now(), cycleId)
     return info.changes === 1
+  }
+
+  /** The acceptor reported something only possible after it took our ACK: every credit so far is settled. */
+  settleNotes(): number {
+    return this.db.prepare('UPDATE notes SET settled = 1 WHERE settled = 0').run().changes
   }
 
   notesForSession(sessionId: string): NoteRecord[] {
@@ -282,15 +288,98 @@ export class Journal {
     ).map(toNote)
   }
 
-  recordSuspectNote(s: { valueFen: number | null; location: string }): void {
-    this.db
-      .prepare('INSERT INTO suspect_notes (at, value_fen, location, cycle_id) VALUES (?, ?, ?, ?)')
-      .run(this.now(), s.valueFen, s.location, this.currentCycleId())
+  /**
+   * A note the acceptor reports at power-up (or as a credit event pending when the driver started).
+   * In the stacker while the last credited note is unsettled, it is that note — credited, its ACK
+   * lost with the power — and is recorded as matched, never as missing money or a second credit.
+   */
+  recordSuspectNote(s: { valueFen: number | null; location: string }): { matchedNoteId: string | null } {
+    return this.db.transaction(() => {
+      const last =
+        s.location === 'stacker'
+          ? (this.db.prepare('SELECT note_id, value_fen FROM notes WHERE settled = 0 ORDER BY note_id DESC LIMIT 1').get() as
+              | { note_id: string; value_fen: number }
+              | undefined)
+          : undefined
+      const matched = last && (s.valueFen === null || s.valueFen === last.value_fen) ? last.note_id : null
+      this.db
+        .prepare('INSERT INTO suspect_notes (at, value_fen, location, cycle_id, matched_note_id) VALUES (?, ?, ?, ?, ?)')
+        .run(this.now(), s.valueFen ?? (matched ? (last?.value_fen ?? null) : null), s.location, this.currentCycleId(), matched)
+      // Whatever the device held is accounted for now.
+      this.db.prepare('UPDATE notes SET settled = 1 WHERE settled = 0').run()
+      return { matchedNoteId: matched }
+    })()
   }
 
-  suspectNoteCount(cycleId = this.currentCycleId()): number {
-    const r = this.db.prepare('SELECT COUNT(*) AS n FROM suspect_notes WHERE cycle_id = ?').get(cycleId) as { n: number }
+  /** Suspect notes still to resolve at the cash count (matched ones are credited notes). */
+  suspectNoteCount(cycleId: string | null = this.currentCycleId()): number {
+    const r = (
+      cycleId === null
+        ? this.db.prepare('SELECT COUNT(*) AS n FROM suspect_notes WHERE matched_note_id IS NULL AND location = ?').get('stacker')
+        : this.db
+            .prepare('SELECT COUNT(*) AS n FROM suspect_notes WHERE matched_note_id IS NULL AND location = ? AND cycle_id = ?')
+            .get('stacker', cycleId)
+    ) as { n: number }
     return r.n
+  }
+
+  suspectNotes(): { at: number; valueFen: number | null; location: string; cycleId: string; matchedNoteId: string | null }[] {
+    return this.db
+      .prepare('SELECT at, value_fen AS valueFen, location, cycle_id AS cycleId, matched_note_id AS matchedNoteId FROM suspect_notes ORDER BY id')
+      .all() as { at: number; valueFen: number | null; location: string; cycleId: string; matchedNoteId: string | null }[]
+  }
+
+  // ── service mode ─────────────────────────────────────────────────────────────────────────
+  recordServiceAction(a: { staffCardNo: string; action: string; detail?: unknown }): void {
+    this.db
+      .prepare('INSERT INTO service_actions (at, staff_card, action, detail_json) VALUES (?, ?, ?, ?)')
+      .run(this.now(), `…${a.staffCardNo.slice(-4)}`, a.action, a.detail === undefined ? null : JSON.stringify(a.detail))
+  }
+
+  serviceActions(): { at: number; staffCard: string; action: string; detail: unknown }[] {
+    return (
+      this.db.prepare('SELECT at, staff_card, action, detail_json FROM service_actions ORDER BY id').all() as {
+        at: number
+        staff_card: string
+        action: string
+        detail_json: string | null
+      }[]
+    ).map((r) => ({ at: r.at, staffCard: r.staff_card, action: r.action, detail: r.detail_json === null ? null : (JSON.parse(r.detail_json) as unknown) }))
+  }
+
+  /** A test note: stacked ones sit in the box (counted at the cash count), but belong to no account. */
+  recordTestNote(t: { valueFen: number | null; outcome: 'returned' | 'stacked' | 'rejected'; noteId: string | null; staffCardNo: string }): void {
+    this.db
+      .prepare('INSERT INTO test_notes (at, value_fen, outcome, note_id, staff_card, cycle_id) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(this.now(), t.valueFen, t.outcome, t.noteId, `…${t.staffCardNo.slice(-4)}`, this.currentCycleId())
+  }
+
+  testNotes(): { valueFen: number | null; outcome: string; noteId: string | null; cycleId: string }[] {
+    return this.db.prepare('SELECT value_fen AS valueFen, outcome, note_id AS noteId, cycle_id AS cycleId FROM test_notes ORDER BY id').all() as {
+      valueFen: number | null
+      outcome: string
+      noteId: string | null
+      cycleId: string
+    }[]
+  }
+
+  /** Closed cycles not yet posted to the central (TODO console issue: the central has no route yet). */
+  pendingCollections(): { cycleId: string; sealNo: string; totalFen: number; noteCount: number; countsByValueFen: Record<string, number> }[] {
+    return (
+      this.db.prepare("SELECT cycle_id, seal_no, total_fen, note_count, counts_json FROM collections_outbox WHERE state = 'pending' ORDER BY closed_at").all() as {
+        cycle_id: string
+        seal_no: string
+        total_fen: number
+        note_count: number
+        counts_json: string
+      }[]
+    ).map((r) => ({
+      cycleId: r.cycle_id,
+      sealNo: r.seal_no,
+      totalFen: r.total_fen,
+      noteCount: r.note_count,
+      countsByValueFen: JSON.parse(r.counts_json) as Record<string, number>,
+    }))
   }
 
   // ── vends ────────────────────────────────────────────────────────────────────────────────
@@ -466,13 +555,22 @@ export class Journal {
   }
 
   /** Closes the cycle of the cash box just taken out (with its seal) and opens the next one. */
-  closeCycle(sealNo: string): ClosedCycle {
+  closeCycle(sealNo: string, staffCardNo = ''): ClosedCycle {
     return this.db.transaction(() => {
       const summary = this.cashbox()
       const now = this.now()
       this.db
         .prepare('UPDATE cashbox_cycles SET closed_at = ?, seal_no = ?, counts_json = ?, total_fen = ? WHERE cycle_id = ?')
         .run(now, sealNo, JSON.stringify(summary.countsByValueFen), summary.totalFen, summary.cycleId)
+      // The collection waits here for the central's route (console issue); same transaction, never lost.
+      const suspects = this.suspectNoteCount(summary.cycleId)
+      const tests = (this.db.prepare("SELECT COUNT(*) AS n FROM test_notes WHERE cycle_id = ? AND outcome = 'stacked'").get(summary.cycleId) as { n: number }).n
+      this.db
+        .prepare(
+          `INSERT INTO collections_outbox (cycle_id, seal_no, staff_card, counts_json, total_fen, note_count, suspect_count, test_notes, closed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(summary.cycleId, sealNo, `…${staffCardNo.slice(-4)}`, JSON.stringify(summary.countsByValueFen), summary.totalFen, summary.noteCount, suspects, tests, now)
       this.db.prepare('INSERT INTO cashbox_cycles (cycle_id, opened_at) VALUES (?, ?)').run(uuidv7(now), now)
       return { ...summary, sealNo, closedAt: now }
     })()
@@ -503,8 +601,7 @@ export class Journal {
     const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM vends GROUP BY state').all() as { state: VendState; n: number }[]
     const vendsByState: Record<VendState, number> = { intent: 0, sent: 0, done: 0, failed: 0 }
     for (const r of rows) vendsByState[r.state] = r.n
-    const s = this.db.prepare('SELECT COUNT(*) AS n FROM suspect_notes').get() as { n: number }
-    return { notes: n.n, notesFen: n.fen, vendsByState, suspectNotes: s.n }
+    return { notes: n.n, notesFen: n.fen, vendsByState, suspectNotes: this.suspectNoteCount(null) }
   }
 }
 

@@ -89,4 +89,46 @@ export const MIGRATIONS: readonly string[] = [
     total_fen   INTEGER
   );
   `,
+  `
+  -- The device has moved past the note's credit event (its ACK arrived). A power-up "bill in
+  -- stacker" while the last credited note is unsettled is that note, not a new suspect.
+  ALTER TABLE notes ADD COLUMN settled INTEGER NOT NULL DEFAULT 1;
+  -- A suspect matched to a credited note whose ACK never reached the device: recorded, not counted.
+  ALTER TABLE suspect_notes ADD COLUMN matched_note_id TEXT;
+
+  -- Service mode's test note: never money for an account; stacked ones are in the box all the same.
+  CREATE TABLE test_notes (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          INTEGER NOT NULL,
+    value_fen   INTEGER,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('returned', 'stacked', 'rejected')),
+    note_id     TEXT,
+    staff_card  TEXT NOT NULL,
+    cycle_id    TEXT NOT NULL
+  );
+
+  -- Closed cash box cycles waiting to be posted to the central as collections (console issue).
+  CREATE TABLE collections_outbox (
+    cycle_id      TEXT PRIMARY KEY,
+    seal_no       TEXT NOT NULL,
+    staff_card    TEXT NOT NULL,
+    counts_json   TEXT NOT NULL,
+    total_fen     INTEGER NOT NULL,
+    note_count    INTEGER NOT NULL,
+    suspect_count INTEGER NOT NULL,
+    test_notes    INTEGER NOT NULL,
+    closed_at     INTEGER NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'posted')),
+    attempts      INTEGER NOT NULL DEFAULT 0
+  );
+
+  -- Every field-staff action, in order (who: the card's last four digits only).
+  CREATE TABLE service_actions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          INTEGER NOT NULL,
+    staff_card  TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    detail_json TEXT
+  );
+  `,
 ]

@@ -115,6 +115,12 @@ function vendedResult(s: SessionContext, out: Extract<VendJobOutput, { status: '
   }
 }
 
+/** What a staff action's journal row says: the intent's or device event's fields, a job's output, the screen's message. */
+function staffDetail(event: TransactionEvent | { type: string; output?: unknown }, ctx: TransactionContext): Record<string, unknown> {
+  const { type: _type, ...fields } = event as Record<string, unknown> & { type: string }
+  return { ...fields, ...(ctx.staff?.message ? { message: ctx.staff.message } : {}) }
+}
+
 const CASH_STOP: Partial<Record<TransactionEvent['type'], CashStoppedReason>> = {
   'acceptor.jammed': 'jammed',
   'acceptor.offline': 'acceptorOffline',
@@ -153,6 +159,7 @@ export const transactionMachine = setup({
     doneTimeout: ({ context }) => context.timing.doneTimeoutMs,
     errorTimeout: ({ context }) => context.timing.errorTimeoutMs,
     serviceTimeout: ({ context }) => context.timing.serviceTimeoutMs,
+    testNoteTimeout: ({ context }) => context.timing.testNoteTimeoutMs,
     closeCashTimeout: ({ context }) => context.timing.closeCashTimeoutMs,
   },
   guards: {
@@ -233,6 +240,12 @@ export const transactionMachine = setup({
       enqueue.sendTo('acceptor', { type: 'acceptor.disable' } satisfies AcceptorCommand)
     }),
     acceptorStopped: assign({ acceptorEnabled: false }),
+    staffAction: emit(({ context, event }, params: { action: string }) => ({
+      type: 'journal.staff' as const,
+      staffCardNo: context.staff?.cardNo ?? '',
+      action: params.action,
+      detail: staffDetail(event, context),
+    })),
   },
 }).createMachine({
   id: 'tx',
@@ -696,8 +709,8 @@ export const transactionMachine = setup({
     },
 
     service: {
-      entry: 'disableAcceptor',
-      exit: assign({ staff: null }),
+      entry: ['disableAcceptor', { type: 'staffAction', params: { action: 'service.enter' } }],
+      exit: [{ type: 'staffAction', params: { action: 'service.exit' } }, assign({ staff: null })],
       // The reader's word lets field staff in offline; the central, when it answers, names them — or
       // sends a card it does not know as staff back out.
       invoke: {
@@ -724,16 +737,71 @@ export const transactionMachine = setup({
       initial: 'main',
       states: {
         main: { after: { serviceTimeout: '#tx.attract' } },
+        /**
+         * The acceptor takes one note to show it works; the note goes back. If the device stacks it
+         * anyway, the acceptor service journals it as a test note belonging to no account.
+         */
+        testNote: {
+          entry: [
+            sendTo('acceptor', ({ context }): AcceptorCommand => ({
+              type: 'acceptor.enable',
+              sessionId: '',
+              valuesFen: [...context.noteValuesFen],
+              testNoteBy: context.staff?.cardNo ?? '',
+            })),
+            assign({ staff: ({ context }) => context.staff && { ...context.staff, message: 'testNote.insert' } }),
+          ],
+          exit: 'disableAcceptor',
+          on: {
+            'acceptor.noteEscrowed': {
+              actions: [
+                'returnNote',
+                assign({
+                  staff: ({ context, event }) => context.staff && { ...context.staff, message: `testNote.escrowed:${event.valueFen}` },
+                }),
+              ],
+            },
+            'acceptor.noteReturned': {
+              target: 'main',
+              actions: [
+                assign({ staff: ({ context }) => context.staff && { ...context.staff, message: `testNote.returned:${context.staff.message?.split(':')[1] ?? ''}` } }),
+                { type: 'staffAction', params: { action: 'testNote' } },
+              ],
+            },
+            'acceptor.noteRejected': {
+              target: 'main',
+              actions: [
+                assign({ staff: ({ context }) => context.staff && { ...context.staff, message: 'testNote.rejected' } }),
+                { type: 'staffAction', params: { action: 'testNote' } },
+              ],
+            },
+            'acceptor.noteCredited': {
+              target: 'main',
+              actions: [
+                assign({ staff: ({ context, event }) => context.staff && { ...context.staff, message: `testNote.stacked:${event.valueFen}` } }),
+                { type: 'staffAction', params: { action: 'testNote' } },
+              ],
+            },
+            'acceptor.jammed': { target: 'main', actions: assign({ staff: ({ context }) => context.staff && { ...context.staff, message: 'testNote.jammed' } }) },
+            'acceptor.offline': { target: 'main', actions: assign({ staff: ({ context }) => context.staff && { ...context.staff, message: 'testNote.offline' } }) },
+          },
+          after: {
+            testNoteTimeout: { target: 'main', actions: assign({ staff: ({ context }) => context.staff && { ...context.staff, message: 'testNote.timeout' } }) },
+          },
+        },
         testPrinting: {
           invoke: {
             src: 'testPrint',
             input: ({ context }) => ({ staffCardNo: context.staff?.cardNo ?? '' }),
             onDone: {
               target: 'main',
-              actions: assign({
-                staff: ({ context, event }) =>
-                  context.staff && { ...context.staff, message: event.output.ok ? 'testPrint.ok' : `testPrint.failed:${event.output.reason}` },
-              }),
+              actions: [
+                assign({
+                  staff: ({ context, event }) =>
+                    context.staff && { ...context.staff, message: event.output.ok ? 'testPrint.ok' : `testPrint.failed:${event.output.reason}` },
+                }),
+                { type: 'staffAction', params: { action: 'testPrint' } },
+              ],
             },
             onError: {
               target: 'main',
@@ -750,10 +818,13 @@ export const transactionMachine = setup({
             }),
             onDone: {
               target: 'main',
-              actions: assign({
-                staff: ({ context, event }) =>
-                  context.staff && { ...context.staff, exchange: 'done' as const, lastCollection: event.output, message: 'cashbox.closed' },
-              }),
+              actions: [
+                assign({
+                  staff: ({ context, event }) =>
+                    context.staff && { ...context.staff, exchange: 'done' as const, lastCollection: event.output, message: 'cashbox.closed' },
+                }),
+                { type: 'staffAction', params: { action: 'cashbox.closed' } },
+              ],
             },
             onError: {
               target: 'main',
@@ -767,22 +838,38 @@ export const transactionMachine = setup({
       on: {
         'staff.exit': [{ guard: 'isOutOfService', target: 'outOfService' }, { target: 'attract' }],
         'staff.testPrint': '.testPrinting',
+        'staff.testNote': { target: '.testNote', actions: { type: 'staffAction', params: { action: 'testNote.start' } } },
         'staff.beginCashboxExchange': {
           target: '.main',
-          actions: assign({
-            staff: ({ context }) => context.staff && { ...context.staff, exchange: 'awaitingSeal' as const, message: null },
-          }),
+          actions: [
+            assign({
+              staff: ({ context }) => context.staff && { ...context.staff, exchange: 'awaitingSeal' as const, message: null },
+            }),
+            { type: 'staffAction', params: { action: 'cashbox.begin' } },
+          ],
         },
         'staff.completeCashboxExchange': {
           guard: 'awaitingSeal',
           target: '.closingCycle',
-          actions: assign({ staff: ({ context }) => context.staff && { ...context.staff, exchange: 'posting' as const } }),
+          actions: [
+            assign({ staff: ({ context }) => context.staff && { ...context.staff, exchange: 'posting' as const } }),
+            { type: 'staffAction', params: { action: 'cashbox.seal' } },
+          ],
         },
-        'staff.syncOutbox': { target: '.main', actions: emit({ type: 'outbox.kick' }) },
-        'staff.setOutOfService': { target: '.main', actions: assign({ outOfService: ({ event }) => event.outOfService }) },
+        'staff.syncOutbox': { target: '.main', actions: [emit({ type: 'outbox.kick' }), { type: 'staffAction', params: { action: 'outbox.sync' } }] },
+        'staff.setOutOfService': {
+          target: '.main',
+          actions: [
+            assign({ outOfService: ({ event }) => event.outOfService }),
+            { type: 'staffAction', params: { action: 'outOfService' } },
+          ],
+        },
         'staff.paperRefilled': {
           target: '.main',
-          actions: assign({ staff: ({ context }) => context.staff && { ...context.staff, message: 'printer.refilled' } }),
+          actions: [
+            assign({ staff: ({ context }) => context.staff && { ...context.staff, message: 'printer.refilled' } }),
+            { type: 'staffAction', params: { action: 'printer.refilled' } },
+          ],
         },
       },
     },

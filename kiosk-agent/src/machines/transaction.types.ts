@@ -41,7 +41,8 @@ export type AcceptorEvent =
 
 /** Commands the machine sends to the acceptor actor (imperative). */
 export type AcceptorCommand =
-  | { type: 'acceptor.enable'; sessionId: string; valuesFen: number[] }
+  /** `testNoteBy`: service mode's test note — whatever the device does with it credits nobody. */
+  | { type: 'acceptor.enable'; sessionId: string; valuesFen: number[]; testNoteBy?: string }
   | { type: 'acceptor.disable' }
   | { type: 'acceptor.stack' }
   | { type: 'acceptor.return' }
@@ -62,6 +63,8 @@ export type TransactionEmitted =
       state: SessionJournalState
     }
   | { type: 'outbox.kick' }
+  /** A field-staff action for the journal (who: the staff card; detail: what was done). */
+  | { type: 'journal.staff'; staffCardNo: string; action: string; detail: Record<string, unknown> | null }
 
 // ── one-shot jobs (fromPromise actors) ───────────────────────────────────────────────────────
 export interface VendJobInput {
@@ -110,6 +113,8 @@ export interface Timing {
   doneTimeoutMs: number
   errorTimeoutMs: number
   serviceTimeoutMs: number
+  /** How long service mode waits for the test note to be inserted and come back. */
+  testNoteTimeoutMs: number
   /** Longest wait for the acceptor to confirm it is disabled before moving on. */
   closeCashTimeoutMs: number
 }
@@ -123,6 +128,7 @@ export const DEFAULT_TIMING: Timing = {
   doneTimeoutMs: 60_000,
   errorTimeoutMs: 15_000,
   serviceTimeoutMs: 300_000,
+  testNoteTimeoutMs: 60_000,
   closeCashTimeoutMs: 8_000,
 }
 

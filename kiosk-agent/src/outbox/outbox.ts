@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Clock, VendResponse } from '@gridtill/shared'
 import { CentralError } from '../central-client/central-client.ts'
 import type { Journal, VendRecord } from '../journal/journal.ts'
+import { crashPoint } from '../sim-panel/crash-points.ts'
 
 export type OutboxOutcome =
   | { state: 'done'; response: VendResponse }
@@ -166,6 +167,7 @@ export class Outbox {
     let retryWhy: string | null = null
     try {
       const response = await this.o.post(vend.requestJson)
+      crashPoint('posted')
       if (response.vendId !== vendId) throw new CentralError(502, 'ERR_CENTRAL_BAD_RESPONSE', `answer for ${response.vendId}`)
       this.o.journal.markVendDone(vendId, response)
       outcome = { state: 'done', response }

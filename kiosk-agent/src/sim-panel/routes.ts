@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { DEFAULT_NOTE_VALUES_FEN, DEMO_STAFF_CARDS, demoCustomers, type ErrorBody } from '@gridtill/shared'
+import { armCrash, CRASH_POINTS } from './crash-points.ts'
 
 /**
  * The hardware simulator panel's HTTP API (DEVICES=simulated only): what a person at the demo
@@ -233,6 +234,13 @@ export function simPanelPlugin(devices: SimDevices, options: { meterCount: numbe
           break
       }
       changed()
+      return { ok: true }
+    })
+
+    // The crash test's power cut at an exact step (crash-points.ts); null disarms.
+    const CrashBody = Type.Object({ point: Type.Union([...CRASH_POINTS.map((p) => Type.Literal(p)), Type.Null()]) }, strict)
+    app.post<{ Body: Static<typeof CrashBody> }>('/sim/crash-at', { schema: { body: CrashBody, response: { 200: Ok } } }, (req) => {
+      armCrash(req.body.point)
       return { ok: true }
     })
 

@@ -41,6 +41,7 @@ export const TIMING: Timing = {
   doneTimeoutMs: 60_000,
   errorTimeoutMs: 15_000,
   serviceTimeoutMs: 300_000,
+  testNoteTimeoutMs: 60_000,
   closeCashTimeoutMs: 5_000,
 }
 

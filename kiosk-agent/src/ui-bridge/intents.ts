@@ -47,7 +47,7 @@ export function createIntentHandler(deps: { sink: IntentSink; clock: Clock; debo
       const first = checkMessage.Errors(msg).First()
       return bad(`invalid message${first ? `: ${first.path || '/'} ${first.message}` : ''}`, isUuid(id) ? id : null)
     }
-    const intent = msg.intent as AgentIntent
+    const intent: AgentIntent = msg.intent
     const now = deps.clock.now()
     const last = lastAccepted.get(intent.type)
     if (last !== undefined && now - last < debounceMs) return null

@@ -158,6 +158,12 @@ export class Id003Simulator extends SimulatorCore<Id003Frame> {
     this.powerUp ??= Status.POWER_UP
   }
 
+  protected restoreMidStack(note: { valueFen: number; inBox: boolean }): void {
+    const escrowCode = this.table.find((e) => e.valueFen === note.valueFen)?.escrowCode
+    this.note = { valueFen: note.valueFen, escrowCode, fake: false, inBox: note.inBox }
+    this.phase = note.inBox ? 'vendValid' : 'stacking'
+  }
+
   protected resume(): void {
     this.enter(this.phase, true)
   }
@@ -285,6 +291,7 @@ export class Id003Simulator extends SimulatorCore<Id003Frame> {
       this.addToCassette(n.valueFen)
     }
     this.note = undefined
+    this.noteSettled()
     this.powerUp = undefined
     this.phase = 'idle'
     this.resetSettings()
@@ -323,6 +330,7 @@ export class Id003Simulator extends SimulatorCore<Id003Frame> {
         this.setTimer(t.escrowTimeoutMs, () => this.reject(REJECT_INHIBITED))
         break
       case 'stacking':
+        if (this.note && !this.note.inBox && !resumed) this.noteCommitted(this.note.valueFen)
         this.setTimer(t.stackMs, () => {
           const n = this.note
           if (n && !n.inBox) {
@@ -368,6 +376,7 @@ export class Id003Simulator extends SimulatorCore<Id003Frame> {
     if (this.vendAcked) return
     if (this.faults.neverAckCredit) return // the broken unit keeps repeating VEND VALID
     this.vendAcked = true
+    this.noteSettled()
     const n = this.note
     if (n) this.emitEvent({ type: 'creditAcked', valueFen: n.valueFen })
     this.creditRepeatsLeft = this.faults.repeatCreditEvent

@@ -149,6 +149,14 @@ export class SspSimulator extends SimulatorCore<SspPacket> {
     this.powerUpEvents = []
   }
 
+  protected restoreMidStack(note: { valueFen: number; inBox: boolean }): void {
+    const channel = this.notesFen.indexOf(note.valueFen) + 1
+    this.note = { valueFen: note.valueFen, channel, fake: false, inBox: note.inBox }
+    this.phase = note.inBox ? 'stacked' : 'stacking'
+    // in the box with its CREDIT NOTE never acknowledged: the restart reports it cleared to the cashbox
+    if (note.inBox) this.queue.push({ event: { code: Event.CREDIT_NOTE, channel }, acked: false })
+  }
+
   protected resume(): void {
     this.enter(this.phase)
   }
@@ -299,6 +307,7 @@ export class SspSimulator extends SimulatorCore<SspPacket> {
     this.reported = 0
     const keep: Queued[] = []
     for (const q of reported) {
+      if (q.event.code === Event.NOTE_CLEARED_TO_CASHBOX) this.noteSettled()
       if (q.event.code !== Event.CREDIT_NOTE) continue
       if (this.faults.neverAckCredit) {
         keep.push(q)
@@ -306,6 +315,7 @@ export class SspSimulator extends SimulatorCore<SspPacket> {
       }
       if (!q.acked) {
         q.acked = true
+        this.noteSettled()
         this.creditRepeatsLeft = this.faults.repeatCreditEvent
         this.emitEvent({
           type: 'creditAcked',
@@ -407,6 +417,7 @@ export class SspSimulator extends SimulatorCore<SspPacket> {
         this.setTimer(t.escrowTimeoutMs, () => this.reject(REJECT_ESCROW_TIMEOUT))
         break
       case 'stacking':
+        if (this.note && !this.note.inBox) this.noteCommitted(this.note.valueFen)
         this.setTimer(t.stackMs, () => {
           const n = this.note
           if (n && !n.inBox) {

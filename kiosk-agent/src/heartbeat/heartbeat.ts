@@ -1,0 +1,113 @@
+import type { Logger } from 'pino'
+import type { Clock, DevicesView } from '@gridtill/shared'
+import { CentralError } from '../central-client/central-client.ts'
+import type { HeartbeatFault, HeartbeatRequest } from './schema.ts'
+
+export interface HeartbeatDeps {
+  clock: Clock
+  log: Logger
+  intervalMs: number
+  /** Everything but the faults, read when the heartbeat goes out. */
+  state: () => Omit<HeartbeatRequest, 'faults' | 'sentAt'>
+  send: (body: HeartbeatRequest) => Promise<void>
+  timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(h: unknown): void }
+}
+
+const MAX_FAULTS = 50
+
+/**
+ * The kiosk's heartbeat: its state every `intervalMs`, and at once when a device turns faulty.
+ * Faults queue until a heartbeat carrying them is answered, so one seen offline still reaches the
+ * central; the queue keeps the newest 50. A central without the route (404) is logged once.
+ */
+export class Heartbeat {
+  private readonly faults: HeartbeatFault[] = []
+  private timer: unknown
+  private running = false
+  private inFlight: Promise<void> | null = null
+  private again = false
+  private missingRouteLogged = false
+  private lastHealth = new Map<string, string>()
+  sent = 0
+  lastError: string | null = null
+  private readonly timers: NonNullable<HeartbeatDeps['timers']>
+
+  constructor(private readonly d: HeartbeatDeps) {
+    this.timers = d.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
+  }
+
+  start(): void {
+    this.running = true
+    this.beat()
+  }
+
+  async stop(): Promise<void> {
+    this.running = false
+    this.timers.clearTimeout(this.timer)
+    await this.inFlight
+  }
+
+  /** The devices as the screens see them; a device newly not ok is a fault, sent now. */
+  devicesChanged(devices: DevicesView): void {
+    let fresh = false
+    const entries: [HeartbeatFault['device'], string, string][] = [
+      ['acceptor', devices.acceptor.health, devices.acceptor.stackerFull ? 'stackerFull' : !devices.acceptor.cashboxPresent ? 'cashboxRemoved' : devices.acceptor.health],
+      ['printer', devices.printer.health, devices.printer.paper === 'out' ? 'paperOut' : devices.printer.coverOpen ? 'coverOpen' : devices.printer.health],
+      ['reader', devices.reader.health, devices.reader.health],
+    ]
+    for (const [device, health, code] of entries) {
+      const key = `${health}:${code}`
+      if (this.lastHealth.get(device) === key) continue
+      this.lastHealth.set(device, key)
+      if (health === 'ok' || health === 'disabled') continue
+      this.faults.push({ at: new Date(this.d.clock.now()).toISOString(), device, health, code })
+      if (this.faults.length > MAX_FAULTS) this.faults.splice(0, this.faults.length - MAX_FAULTS)
+      fresh = true
+    }
+    if (fresh && this.running) this.beat()
+  }
+
+  get queuedFaults(): number {
+    return this.faults.length
+  }
+
+  /** Sends one heartbeat now (one at a time; a request made meanwhile follows right after). */
+  beat(): void {
+    if (this.inFlight) {
+      this.again = true
+      return
+    }
+    this.timers.clearTimeout(this.timer)
+    this.inFlight = this.once().finally(() => {
+      this.inFlight = null
+      if (!this.running) return
+      if (this.again) {
+        this.again = false
+        this.beat()
+      } else {
+        this.timer = this.timers.setTimeout(() => this.beat(), this.d.intervalMs)
+      }
+    })
+  }
+
+  private async once(): Promise<void> {
+    const carried = this.faults.slice()
+    const body: HeartbeatRequest = { ...this.d.state(), sentAt: new Date(this.d.clock.now()).toISOString(), faults: carried }
+    try {
+      await this.d.send(body)
+      this.faults.splice(0, carried.length)
+      this.sent++
+      this.lastError = null
+    } catch (err) {
+      if (err instanceof CentralError && err.status === 404) {
+        // The central does not have the route yet: the faults stay in the log, not in a queue that grows.
+        this.faults.splice(0, carried.length)
+        if (!this.missingRouteLogged) this.d.log.debug('central has no heartbeat route yet (404); carrying on')
+        this.missingRouteLogged = true
+        return
+      }
+      this.lastError = err instanceof Error ? err.message : String(err)
+      this.d.log.debug({ err: this.lastError, queuedFaults: this.faults.length }, 'heartbeat not delivered; faults kept for the next one')
+    }
+  }
+}
