@@ -13,7 +13,7 @@
  * Memory: peak RSS of the process (resourceUsage().maxRSS) and the typed arrays of the store.
  */
 import type { MeterReading } from '@gridtill/shared'
-import { analytics } from '@gridtill/central-api'
+import { analytics as analyticsApi } from '@gridtill/central-api'
 
 import type { Report } from './run.ts'
 
@@ -39,9 +39,9 @@ const {
   periodRollup,
   sizeClass,
   syntheticFleet,
-} = analytics
-type Plant = analytics.Plant
-type VendRecord = analytics.VendRecord
+} = analyticsApi
+type Plant = analyticsApi.Plant
+type VendRecord = analyticsApi.VendRecord
 
 const METERS = 10_000
 const SAMPLE = 100 // 1 % for the naive baseline and the ingest figure
