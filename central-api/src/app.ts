@@ -2,14 +2,16 @@
  * Builds the central's Fastify app without listening (STYLE.md, API): tests inject into it,
  * server.ts listens. Storage is opened and checked, and the demo seeded, before routes exist.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { API_PREFIX, systemClock, type Clock } from '@gridtill/shared'
+import { STATUS_CODES } from 'node:http'
+import { API_PREFIX, ErrorCode, systemClock, type Clock, type ErrorBody } from '@gridtill/shared'
 import type { Config } from './config.ts'
 import { createLogger } from './logger.ts'
 import { errorHandlerPlugin } from './plugins/error-handler.ts'
 import { kioskAuthPlugin } from './plugins/kiosk-auth.ts'
 import { meterLinkPlugin } from './plugins/meter-link.ts'
+import { staffAuthPlugin } from './plugins/staff-auth.ts'
 import { Metrics } from './plugins/metrics.ts'
 import { storagePlugin } from './plugins/storage.ts'
 import { swaggerPlugin } from './plugins/swagger.ts'
@@ -18,6 +20,7 @@ import healthRoutes from './routes/health/index.ts'
 import kiosksRoutes from './routes/kiosks/index.ts'
 import ledgerRoutes from './routes/ledger/index.ts'
 import metersRoutes from './routes/meters/index.ts'
+import staffRoutes from './routes/staff/index.ts'
 import vendsRoutes from './routes/vends/index.ts'
 import { parseMasterKey, SoftwareSecurityModule, type SecurityModule } from './security-module/index.ts'
 import { seedDemoIfEmpty } from './storage/seed-demo.ts'
@@ -52,6 +55,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
+    // The router's own refusals (a URL it cannot decode, a path parameter too long) in our error shape.
+    frameworkErrors: (err, _req, reply) => {
+      const statusCode = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400
+      const body: ErrorBody = { statusCode, code: ErrorCode.VALIDATION, error: STATUS_CODES[statusCode] ?? 'Bad Request', message: 'The request URL is not valid' }
+      void (reply as FastifyReply).code(statusCode).send(body)
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   try {
@@ -69,6 +78,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
     await app.register(swaggerPlugin)
     await app.register(kioskAuthPlugin, { repo: app.repo, clock, adminToken: config.adminToken })
+    await app.register(staffAuthPlugin, { repo: app.repo, adminToken: config.adminToken })
     await app.register(meterLinkPlugin, { config, clock, enabled: options.meterLink ?? true })
     app.decorate(
       'vending',
@@ -90,6 +100,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         await api.register(metersRoutes)
         await api.register(vendsRoutes)
         await api.register(ledgerRoutes)
+        await api.register(staffRoutes)
       },
       { prefix: API_PREFIX },
     )

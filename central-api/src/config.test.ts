@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, DEMO_MASTER_KEY_HEX, loadConfig, sqlitePath } from './config.ts'
+import { ConfigError, databaseEngine, DEMO_MASTER_KEY_HEX, loadConfig, loadStorageConfig, sqlitePath } from './config.ts'
 
 const KEY = 'ab'.repeat(32)
 
@@ -53,11 +53,22 @@ describe('config', () => {
     expect(p.join('\n')).toMatch(/METER_COUNT/)
   })
 
-  it('refuses PostgreSQL for now with a clear message, and accepts sqlite: URLs', () => {
-    expect(problems({ MASTER_KEY: KEY, DATABASE_URL: 'postgres://u:p@db/gridtill' })).toEqual([expect.stringContaining('not yet supported')])
-    expect(problems({ MASTER_KEY: KEY, DATABASE_URL: 'mysql://x' })).toEqual([expect.stringContaining('DATABASE_URL must be sqlite')])
-    const { config } = loadConfig({ MASTER_KEY: KEY, DATABASE_URL: 'sqlite:/var/lib/gridtill/c.db' })
+  it('accepts postgres:// and sqlite: URLs, refuses others without echoing them', () => {
+    const { config: pg } = loadConfig({ MASTER_KEY: KEY, DATABASE_URL: 'postgres://u:p@db:5432/gridtill', DATABASE_SCHEMA: 'central', DATABASE_POOL_SIZE: '20' })
+    expect(pg).toMatchObject({ databaseUrl: 'postgres://u:p@db:5432/gridtill', databaseSchema: 'central', databasePoolSize: 20 })
+    expect(databaseEngine(pg)).toBe('postgres')
+    expect(problems({ MASTER_KEY: KEY, DATABASE_URL: 'postgres://u:secret@db' })).toEqual([expect.stringContaining('needs a host and a database name')])
+    const bad = problems({ MASTER_KEY: KEY, DATABASE_URL: 'mysql://root:hunter2@x/y' })
+    expect(bad).toEqual([expect.stringContaining('DATABASE_URL must be postgres://')])
+    expect(bad.join()).not.toContain('hunter2')
+    expect(problems({ MASTER_KEY: KEY, DATABASE_SCHEMA: 'central' })).toEqual([expect.stringContaining('PostgreSQL only')])
+    expect(problems({ MASTER_KEY: KEY, DATABASE_URL: 'postgres://db/x', DATABASE_SCHEMA: 'Bad-Name' })).toEqual([expect.stringContaining('DATABASE_SCHEMA')])
+    const { config } = loadConfig({ MASTER_KEY: KEY, DATABASE_URL: 'sqlite:/var/lib/gridtill/c.db', SQLITE_COMMIT_DELAY_MS: '5' })
     expect(sqlitePath(config)).toBe('/var/lib/gridtill/c.db')
+    expect(config.sqliteCommitDelayMs).toBe(5)
+    expect(databaseEngine(config)).toBe('sqlite')
+    expect(loadStorageConfig({ DATA_DIR: '/srv/gt' })).toEqual({ dataDir: '/srv/gt' })
+    expect(() => loadStorageConfig({ DATABASE_URL: 'oracle://x' })).toThrow(ConfigError)
   })
 
   it('checks MQTT_URL and ADMIN_TOKEN shapes', () => {

@@ -21,8 +21,15 @@ export const Config = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     host: Type.String({ minLength: 1 }),
     dataDir: Type.String({ minLength: 1 }),
-    /** Only SQLite in the foundation; postgres:// is refused until the pg engine lands. */
+    /** sqlite:<path> (default DATA_DIR/central.db) or postgres://… for several central instances. */
     databaseUrl: Type.Optional(Type.String({ minLength: 1 })),
+    /** PostgreSQL only: a schema of the central's own (created if missing). */
+    databaseSchema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' })),
+    /** PostgreSQL only: connections per central instance. */
+    databasePoolSize: Type.Optional(Type.Integer({ minimum: 2, maximum: 200 })),
+    /** SQLite only: how long a write waits for others to share its fsync (group commit), and how many may. */
+    sqliteCommitDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 50 })),
+    sqliteCommitMaxBatch: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
     /** An external broker; without it the central starts an embedded one on mqttPort. */
     mqttUrl: Type.Optional(Type.String({ pattern: '^(mqtt|mqtts|tcp|tls|ws|wss)://' })),
     mqttPort: Type.Integer({ minimum: 0, maximum: 65535 }),
@@ -101,12 +108,7 @@ export function loadConfig(env: Env): LoadedConfig {
     warnings.push(`ADMIN_TOKEN not set: admin endpoints accept the demo token "${DEMO_ADMIN_TOKEN}".`)
   }
 
-  const databaseUrl = str('DATABASE_URL')
-  if (databaseUrl !== undefined && /^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    problems.push('DATABASE_URL=postgres://… is not yet supported (PostgreSQL arrives in a later release); unset it to use SQLite in DATA_DIR')
-  } else if (databaseUrl !== undefined && !/^(sqlite:|file:)/i.test(databaseUrl)) {
-    problems.push(`DATABASE_URL must be sqlite:<path> (or unset for DATA_DIR/central.db), got "${databaseUrl}"`)
-  }
+  const storage = readStorageEnv(env, problems)
 
   const timeZone = str('TIME_ZONE') ?? 'Asia/Shanghai'
   try {
@@ -127,7 +129,13 @@ export function loadConfig(env: Env): LoadedConfig {
     timeZone,
     logLevel: str('LOG_LEVEL') ?? 'info',
   }
-  if (databaseUrl !== undefined) candidate.databaseUrl = databaseUrl
+  Object.assign(candidate, storage)
+  const commitDelay = str('SQLITE_COMMIT_DELAY_MS')
+  if (commitDelay !== undefined) candidate.sqliteCommitDelayMs = int('SQLITE_COMMIT_DELAY_MS', 2)
+  const commitBatch = str('SQLITE_COMMIT_MAX_BATCH')
+  if (commitBatch !== undefined) candidate.sqliteCommitMaxBatch = int('SQLITE_COMMIT_MAX_BATCH', 256)
+  const poolSize = str('DATABASE_POOL_SIZE')
+  if (poolSize !== undefined) candidate.databasePoolSize = int('DATABASE_POOL_SIZE', 10)
   const mqttUrl = str('MQTT_URL')
   if (mqttUrl !== undefined) candidate.mqttUrl = mqttUrl
   if (adminToken !== undefined) candidate.adminToken = adminToken
@@ -147,6 +155,10 @@ const ENV_NAMES: Record<string, string> = {
   '/host': 'HOST',
   '/dataDir': 'DATA_DIR',
   '/databaseUrl': 'DATABASE_URL',
+  '/databaseSchema': 'DATABASE_SCHEMA',
+  '/databasePoolSize': 'DATABASE_POOL_SIZE',
+  '/sqliteCommitDelayMs': 'SQLITE_COMMIT_DELAY_MS',
+  '/sqliteCommitMaxBatch': 'SQLITE_COMMIT_MAX_BATCH',
   '/mqttUrl': 'MQTT_URL',
   '/mqttPort': 'MQTT_PORT',
   '/mqttClientId': 'MQTT_CLIENT_ID',
@@ -160,6 +172,54 @@ const ENV_NAMES: Record<string, string> = {
 // Names the variable and the rule, never the value: the master key or admin token must not reach a log.
 function describe(path: string, message: string): string {
   return `${ENV_NAMES[path] ?? path}: ${message}`
+}
+
+export type StorageConfig = Pick<Config, 'dataDir' | 'databaseUrl' | 'databaseSchema'>
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i
+
+/** DATA_DIR, DATABASE_URL and DATABASE_SCHEMA, checked; problems are appended to `problems`. */
+function readStorageEnv(env: Env, problems: string[]): Partial<StorageConfig> {
+  const str = (name: string): string | undefined => {
+    const v = env[name]
+    return v === undefined || v.trim() === '' ? undefined : v.trim()
+  }
+  const out: Partial<StorageConfig> = {}
+  const databaseUrl = str('DATABASE_URL')
+  if (databaseUrl !== undefined) {
+    if (POSTGRES_URL.test(databaseUrl)) {
+      try {
+        const u = new URL(databaseUrl)
+        if (u.hostname === '' || u.pathname.length <= 1) problems.push('DATABASE_URL=postgres://… needs a host and a database name (postgres://user@host:5432/dbname)')
+      } catch {
+        problems.push('DATABASE_URL is not a valid postgres:// URL')
+      }
+    } else if (!/^(sqlite:|file:)/i.test(databaseUrl)) {
+      // Never echo the value: a URL may carry a password.
+      problems.push('DATABASE_URL must be postgres://user@host:port/dbname or sqlite:<path> (or unset for DATA_DIR/central.db)')
+    }
+    out.databaseUrl = databaseUrl
+  }
+  const schema = str('DATABASE_SCHEMA')
+  if (schema !== undefined) {
+    if (databaseUrl === undefined || !POSTGRES_URL.test(databaseUrl)) problems.push('DATABASE_SCHEMA applies to PostgreSQL only (DATABASE_URL=postgres://…)')
+    out.databaseSchema = schema
+  }
+  return out
+}
+
+/** The storage settings alone, for tools that only open the database (the ledger check CLI). */
+export function loadStorageConfig(env: Env): StorageConfig {
+  const problems: string[] = []
+  const storage = readStorageEnv(env, problems)
+  const config: StorageConfig = { dataDir: env.DATA_DIR?.trim() || './data', ...storage }
+  if (config.databaseSchema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(config.databaseSchema)) problems.push('DATABASE_SCHEMA must be a lower-case name')
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
+}
+
+export function databaseEngine(config: Pick<Config, 'databaseUrl'>): 'sqlite' | 'postgres' {
+  return config.databaseUrl !== undefined && POSTGRES_URL.test(config.databaseUrl) ? 'postgres' : 'sqlite'
 }
 
 /** The SQLite file: DATABASE_URL=sqlite:<path> when given, else DATA_DIR/central.db. */

@@ -42,6 +42,27 @@ export const Errors = {
   ),
   vendInFlight: createError(ErrorCode.VEND_IN_FLIGHT, 'This vend is still being processed; retry with the same id', 409),
   tariffMissing: createError(ErrorCode.TARIFF_MISSING, 'No tariff in force for this account', 422),
+  // A stored tariff or account state the engine refuses is our configuration fault: 503, code kept.
+  tariffInvalid: createError<typeof ErrorCode.TARIFF_INVALID, 503, [string]>(ErrorCode.TARIFF_INVALID, '%s', 503),
+  tariffStateInvalid: createError<typeof ErrorCode.TARIFF_STATE_INVALID, 503, [string]>(ErrorCode.TARIFF_STATE_INVALID, '%s', 503),
+
+  staffForbidden: createError(ErrorCode.STAFF_FORBIDDEN, 'This staff role may not do that', 403),
+  staffSameApprover: createError(ErrorCode.STAFF_SAME_APPROVER, 'A second staff member must decide a request, not the one who made it', 403),
+  requestNotPending: createError<typeof ErrorCode.REQUEST_NOT_PENDING, 409, [string]>(ErrorCode.REQUEST_NOT_PENDING, 'The request is already %s', 409),
+  requestOpen: createError(ErrorCode.REQUEST_OPEN, 'A reversal of this vend is already waiting for approval', 409),
+  reversalTokenAccepted: createError(ErrorCode.REVERSAL_TOKEN_ACCEPTED, 'The meter has accepted this token; the vend cannot be reversed', 422),
+  reversalNotLatest: createError(
+    ErrorCode.REVERSAL_NOT_LATEST,
+    'The account has changed since this vend (a later vend, refund or reversal); reverse those first',
+    422,
+  ),
+  reversalAlreadyDone: createError(ErrorCode.REVERSAL_ALREADY_DONE, 'This vend has already been reversed', 409),
+  refundExceedsWallet: createError<typeof ErrorCode.REFUND_EXCEEDS_WALLET, 422, [number]>(
+    ErrorCode.REFUND_EXCEEDS_WALLET,
+    'The wallet holds only %d fen',
+    422,
+  ),
+  storageUnavailable: createError(ErrorCode.STORAGE_UNAVAILABLE, 'The database is not available', 503),
 
   // A meter whose key has run out of TIDs cannot be vended to until a key change; not the kiosk's fault.
   stsTidRange: createError(ErrorCode.STS_TID_RANGE, 'Meter key has no TIDs left; a key change is needed', 503),

@@ -57,6 +57,11 @@ describe('logging', () => {
         '/api/v1/vends/{vendId}',
         '/api/v1/vends/{vendId}/reprint',
         '/api/v1/ledger/check',
+        '/api/v1/staff/reversals',
+        '/api/v1/staff/refunds',
+        '/api/v1/staff/requests/{requestId}',
+        '/api/v1/staff/requests/{requestId}/approve',
+        '/api/v1/staff/requests/{requestId}/reject',
       ].sort(),
     )
     expect((await t.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400)

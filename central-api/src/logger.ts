@@ -2,7 +2,7 @@
  * The central's pino logger (STYLE.md, Logging). Card numbers are cut to their last four digits
  * wherever they appear (fields and request URLs); config secrets never reach a line.
  */
-import { pino, type Logger, type LoggerOptions } from 'pino'
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 import type { Config } from './config.ts'
 import { maskCardNo, maskCardUrl } from './privacy.ts'
 
@@ -28,6 +28,7 @@ export function loggerOptions(level: Config['logLevel']): LoggerOptions {
   }
 }
 
-export function createLogger(level: Config['logLevel']): Logger {
-  return pino(loggerOptions(level))
+/** To stdout, or to `destination` (benchmarks, tests). */
+export function createLogger(level: Config['logLevel'], destination?: DestinationStream): Logger {
+  return destination === undefined ? pino(loggerOptions(level)) : pino(loggerOptions(level), destination)
 }

@@ -6,9 +6,10 @@
  */
 import path from 'node:path'
 import { buildApp } from './app.ts'
-import { ConfigError, loadConfig, sqlitePath } from './config.ts'
+import { ConfigError, loadConfig } from './config.ts'
 import { DEMO_KIOSK } from '@gridtill/shared'
 import { createLogger } from './logger.ts'
+import { describeStorage } from './storage/open.ts'
 import { exportMeterProgramming, writeMeterFleetFile } from './storage/seed-demo.ts'
 
 async function main(): Promise<void> {
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     `  OpenAPI    ${address}/docs`,
     `  health     ${address}/health     metrics ${address}/metrics`,
     `  MQTT       ${link?.url ?? '(off)'}${link?.embeddedBroker ? ' (embedded broker)' : ''}`,
-    `  database   ${path.resolve(sqlitePath(config))}`,
+    `  database   ${app.repo.engine === 'sqlite' ? path.resolve(describeStorage(config)) : describeStorage(config)}`,
   ]
   if (config.demo) lines.push(`  demo       kiosk enrolment code "${DEMO_KIOSK.enrollmentCode}", fleet file ${path.resolve(config.dataDir, 'meter-fleet.json')}`)
   process.stdout.write(`${lines.join('\n')}\n`)

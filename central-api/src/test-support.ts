@@ -2,11 +2,13 @@
  * Helpers for central-api's tests: a fresh data directory per app, the demo estate, an enrolled
  * kiosk and signed requests. Not imported by production code.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import Database from 'better-sqlite3'
 import type { FastifyBaseLogger, FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import pg from 'pg'
 import { pino } from 'pino'
 import { API_PREFIX, DEMO_KIOSK, ManualClock, uuidv7, type VendRequest } from '@gridtill/shared'
 import { buildApp } from './app.ts'
@@ -40,26 +42,137 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
   }
 }
 
+// ── engines: the storage and vend suites run on SQLite and on PostgreSQL ───────────────────
+
+export const ENGINES = ['sqlite', 'postgres'] as const
+export type Engine = (typeof ENGINES)[number]
+
+/**
+ * PostgreSQL for tests: GRIDTILL_TEST_DATABASE_URL, else the CI machines' server (trust auth,
+ * database `test`, user postgres or root). Unreachable is a failure, never a skip: CI has it.
+ */
+let pgUrl: Promise<string> | undefined
+export function testPostgresUrl(): Promise<string> {
+  pgUrl ??= (async () => {
+    const given = process.env.GRIDTILL_TEST_DATABASE_URL
+    const candidates = given !== undefined && given !== '' ? [given] : ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test']
+    const failures: string[] = []
+    for (const url of candidates) {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 })
+      try {
+        await client.connect()
+        await client.query('SELECT 1')
+        return url
+      } catch (e) {
+        failures.push(`${url}: ${e instanceof Error ? e.message : String(e)}`)
+      } finally {
+        await client.end().catch(() => undefined)
+      }
+    }
+    throw new Error(`PostgreSQL is required by the central-api tests and is not reachable (set GRIDTILL_TEST_DATABASE_URL):\n  ${failures.join('\n  ')}`)
+  })()
+  return pgUrl
+}
+
+/** A database for one test: a fresh SQLite directory, or a fresh PostgreSQL schema. */
+export interface TestDatabase {
+  engine: Engine
+  dir: string
+  /** Config that points an app at this database. */
+  config: Partial<Config>
+  /** Runs raw SQL on it from outside the app (planting faults, tampering). */
+  exec(sql: string): Promise<void>
+  drop(): Promise<void>
+}
+
+export async function testDatabase(engine: Engine, dir = tempDir()): Promise<TestDatabase> {
+  if (engine === 'sqlite') {
+    return {
+      engine,
+      dir,
+      config: {},
+      async exec(sql) {
+        // The app in this same process may hold the write lock for its group commit: never block
+        // the event loop waiting for it (its commit timer could not fire); retry instead.
+        const db = new Database(path.join(dir, 'central.db'), { timeout: 0 })
+        try {
+          for (let tries = 0; ; tries++) {
+            try {
+              db.exec(sql)
+              return
+            } catch (e) {
+              if (!(e instanceof Error && 'code' in e && e.code === 'SQLITE_BUSY') || tries > 500) throw e
+              await new Promise((r) => setTimeout(r, 5))
+            }
+          }
+        } finally {
+          db.close()
+        }
+      },
+      drop() {
+        fs.rmSync(dir, { recursive: true, force: true })
+        return Promise.resolve()
+      },
+    }
+  }
+  const url = await testPostgresUrl()
+  // A schema per test: tests run in parallel and leave nothing behind.
+  const schema = `test_${randomBytes(6).toString('hex')}`
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` })
+    await client.connect()
+    try {
+      await client.query(sql)
+    } finally {
+      await client.end()
+    }
+  }
+  await run(`CREATE SCHEMA ${schema}`)
+  return {
+    engine,
+    dir,
+    config: { databaseUrl: url, databaseSchema: schema, databasePoolSize: 6 },
+    exec: run,
+    async drop() {
+      await run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
 export interface TestApp {
   app: FastifyInstance
   clock: ManualClock
   dir: string
+  db: TestDatabase
   close(): Promise<void>
 }
 
+/**
+ * An app on a fresh database (SQLite unless `engine` says otherwise), or on `db` when given (a
+ * second instance on the same database; then closing the app leaves the database alone).
+ */
 export async function makeApp(
-  opts: { config?: Partial<Config>; meterLink?: boolean; dir?: string; clock?: ManualClock; logger?: FastifyBaseLogger } = {},
+  opts: { engine?: Engine; db?: TestDatabase; config?: Partial<Config>; meterLink?: boolean; dir?: string; clock?: ManualClock; logger?: FastifyBaseLogger } = {},
 ): Promise<TestApp> {
-  const dir = opts.dir ?? tempDir()
+  const db = opts.db ?? (await testDatabase(opts.engine ?? 'sqlite', opts.dir ?? tempDir()))
   const clock = opts.clock ?? new ManualClock(TEST_START)
-  const app = await buildApp({ config: testConfig(dir, opts.config), clock, logger: opts.logger ?? pino({ level: 'silent' }), meterLink: opts.meterLink ?? false })
+  let app: FastifyInstance
+  try {
+    app = await buildApp({ config: testConfig(db.dir, { ...db.config, ...opts.config }), clock, logger: opts.logger ?? pino({ level: 'silent' }), meterLink: opts.meterLink ?? false })
+  } catch (e) {
+    if (opts.db === undefined && opts.dir === undefined) await db.drop()
+    throw e
+  }
   return {
     app,
     clock,
-    dir,
+    dir: db.dir,
+    db,
     async close() {
       await app.close()
-      if (opts.dir === undefined) fs.rmSync(dir, { recursive: true, force: true })
+      // A directory the caller handed in is the caller's to remove.
+      if (opts.db === undefined && opts.dir === undefined) await db.drop()
     },
   }
 }
@@ -125,4 +238,9 @@ export function vendBody(meterNo: string, noteValuesFen: number[], now: number, 
     paidAt: new Date(now).toISOString(),
     ...overrides,
   }
+}
+
+/** Headers of a staff action: the admin token and the acting staff member (demo staff S001–S003). */
+export function staffHeaders(staffId: string): Record<string, string> {
+  return { ...ADMIN, 'x-gridtill-staff': staffId }
 }

@@ -2,7 +2,8 @@
  * The delivery outbox worker: publishes each pending token delivery to its meter and publishes it
  * again, with exponential backoff, until the meter acknowledges it (DESIGN.md, The meter link).
  * The attempt is recorded before the publish, so a crash can only cause one extra publish, and a
- * meter answers a repeated token with USED, which the ack handler treats as delivered.
+ * meter answers a repeated token with USED, which the ack handler treats as delivered. Several
+ * central instances share one outbox: each claims due rows the others are not holding.
  */
 import { randomInt } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
@@ -69,23 +70,20 @@ export class DeliveryWorker {
   private async pass(): Promise<number> {
     if (!this.deps.connected()) return 0
     const now = this.deps.clock.now()
-    let published = 0
-    for (const d of await this.deps.repo.dueDeliveries(now, BATCH)) {
-      await this.attempt(d, now)
-      published++
-    }
-    return published
+    // Claimed (attempt recorded, next attempt scheduled) before publishing; another central
+    // instance sharing the outbox skips rows claimed here.
+    const claimed = await this.deps.repo.claimDueDeliveries(now, BATCH, (attempts) => backoffMs(attempts))
+    for (const d of claimed) await this.publish(d, now)
+    return claimed.length
   }
 
-  private async attempt(d: DeliveryRecord, now: number): Promise<void> {
-    const attempts = d.attempts + 1
-    await this.deps.repo.markDeliveryAttempt(d.id, now, now + backoffMs(attempts))
+  private async publish(d: DeliveryRecord, now: number): Promise<void> {
     const log = this.deps.log.child({ deliveryId: d.id, vendId: d.vendId, meterNo: d.meterNo })
     try {
       await this.deps.publish(d.meterNo, { deliveryId: d.id, tokens: d.tokens, sentAt: now })
-      log.debug({ attempts }, 'token delivery published')
+      log.debug({ attempts: d.attempts }, 'token delivery published')
     } catch (err) {
-      log.warn({ attempts, err: err instanceof Error ? err.message : String(err) }, 'token delivery publish failed; will retry')
+      log.warn({ attempts: d.attempts, err: err instanceof Error ? err.message : String(err) }, 'token delivery publish failed; will retry')
     }
   }
 

@@ -82,8 +82,13 @@ async function handleAck(meterNo: string, body: unknown, ctx: InboundContext): P
     creditWh: body.creditWh ?? null,
   }
   const now = ctx.clock.now()
-  const settled = await ctx.repo.settleDelivery(delivery.id, meterNo, outcome, now)
-  if (settled === null) {
+  const result = await ctx.repo.settleDelivery(delivery.id, meterNo, outcome, now)
+  if (result.kind === 'voided') {
+    ctx.log.error({ deliveryId: delivery.id, vendId: delivery.vendId, meterNo }, 'meter accepted a token whose vend was reversed; recorded for recovery')
+    return 'duplicate'
+  }
+  const settled = result.delivery
+  if (result.kind === 'duplicate' || settled === null) {
     ctx.log.debug({ deliveryId: delivery.id, vendId: delivery.vendId }, 'duplicate ack ignored')
     return 'duplicate'
   }

@@ -6,6 +6,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorCode, type ErrorBody } from '@gridtill/shared'
+import { isStorageUnavailable } from '../storage/unavailable.ts'
 
 function codeFor(err: FastifyError, status: number): string {
   if (typeof err.code === 'string' && err.code.startsWith('ERR_')) return err.code
@@ -21,6 +22,11 @@ export const errorHandlerPlugin = fp(
       if (err.validation) {
         const body: ErrorBody = { statusCode: 400, code: ErrorCode.VALIDATION, error: 'Bad Request', message: err.message }
         return reply.code(400).send(body)
+      }
+      if (isStorageUnavailable(err)) {
+        req.log.error({ err }, 'database unavailable')
+        const body: ErrorBody = { statusCode: 503, code: ErrorCode.STORAGE_UNAVAILABLE, error: 'Service Unavailable', message: 'Service Unavailable' }
+        return reply.code(503).send(body)
       }
       const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
       if (status >= 500) {

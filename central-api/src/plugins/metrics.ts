@@ -27,6 +27,8 @@ export class Histogram {
 export interface ScrapedGauges {
   deliveryOutboxDepth: number
   kiosksEnrolled: number
+  /** SQLite group commit (absent on PostgreSQL). */
+  storage: { commits: number; writes: number } | null
 }
 
 export class Metrics {
@@ -56,6 +58,12 @@ export class Metrics {
       ...metric('delivery_outbox_depth', 'gauge', 'Token deliveries not yet acknowledged by their meter.', [`delivery_outbox_depth ${g.deliveryOutboxDepth}`]),
       ...metric('delivery_latency_seconds', 'histogram', 'From vend commit to the meter acknowledging its token.', this.deliveryLatency.lines('delivery_latency_seconds')),
       ...metric('kiosks_enrolled', 'gauge', 'Kiosks enrolled and not revoked.', [`kiosks_enrolled ${g.kiosksEnrolled}`]),
+      ...(g.storage === null
+        ? []
+        : [
+            ...metric('storage_commits_total', 'counter', 'SQLite group commits (one fsync each).', [`storage_commits_total ${g.storage.commits}`]),
+            ...metric('storage_writes_total', 'counter', 'Writes (vends, nonces, claims, …) carried by those commits.', [`storage_writes_total ${g.storage.writes}`]),
+          ]),
       '',
     ].join('\n')
   }

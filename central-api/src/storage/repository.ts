@@ -1,12 +1,15 @@
 /**
- * The central's one data-access layer (DESIGN.md, Storage). Methods are async so a PostgreSQL
- * engine can implement the same interface; the SQLite engine answers synchronously underneath.
- * Domain rules (tariff maths, TID choice, ledger legs, receipt format) live in pure modules the
- * engines call, so a second engine repeats only SQL, never policy.
+ * The central's one data-access layer (DESIGN.md, Storage), implemented once (sql/sql-repository.ts)
+ * over two engines: SQLite (group commit, sqlite/) and PostgreSQL (pooled, several instances,
+ * postgres/). Domain rules (tariff maths, TID choice, ledger legs, receipt format) live in pure
+ * modules the repository calls; the engines only run SQL.
+ *
+ * Every method resolves after its writes are durable, except the two marked "applied": those
+ * resolve once this process can see the write, and settled() (awaited before every reply) makes
+ * it durable. They are the per-request bookkeeping whose only effect is on the request's own answer.
  */
-import type { DeliveryState, VendResponse } from '@gridtill/shared'
+import type { AccountTariffState, DeliveryState, TariffDefinition, TariffVendResult, VendResponse } from '@gridtill/shared'
 import type { EncryptedVendingKey } from '../security-module/index.ts'
-import type { VendComputation } from '../vending/compute.ts'
 
 export type Ea = '07' | '11'
 export type Dkga = '02' | '04'
@@ -53,12 +56,12 @@ export interface MeterRecord extends MeterKeyInfo {
   lastCreditWh: number | null
 }
 
-export interface TariffInForce {
+/** One version of a tariff: the definition in force from effectiveFrom until the next version. */
+export interface TariffVersion {
+  versionId: number
   tariffName: string
-  priceFenPerKwh: number
-  minVendFen: number
-  maxVendFen: number
   effectiveFrom: number
+  definition: TariffDefinition
 }
 
 export interface AccountView {
@@ -67,8 +70,10 @@ export interface AccountView {
   status: 'open' | 'closed'
   walletFen: number
   arrearsFen: number
-  /** Null when no tariff version is in force at the time asked about. */
-  tariff: TariffInForce | null
+  /** The version in force at the time asked about; null when none is. */
+  tariff: TariffVersion | null
+  /** What the tariff engine needs to price the next vend; null when no tariff is in force. */
+  tariffState: AccountTariffState | null
   meters: { meterNo: string; unitName: string; lastCreditWh: number | null }[]
 }
 
@@ -85,12 +90,15 @@ export interface VendRecord {
   createdAt: number
 }
 
+/** 'cancelled': the vend was reversed before its meter accepted the token (the token is void). */
+export type StoredDeliveryState = DeliveryState | 'cancelled'
+
 export interface DeliveryRecord {
   id: string
   vendId: string
   meterNo: string
   tokens: string[]
-  state: DeliveryState
+  state: StoredDeliveryState
   reason: string | null
   attempts: number
   nextAttemptAt: number
@@ -109,14 +117,27 @@ export interface ReadingRecord {
   tamper: boolean
 }
 
+/** Each count is 0 when the books are sound. */
 export interface LedgerCheck {
   balanced: boolean
   totalDebitsFen: number
   totalCreditsFen: number
-  /** Vends whose cash-in transfers do not add up to the money paid (0 when sound). */
+  transfers: number
+  vends: number
+  /** Vends whose cash-in transfers do not add up to the money paid. */
   vendsWithoutTransfer: number
-  /** Accounts whose cached wallet_fen differs from the ledger's wallet balance (0 when sound). */
+  /** Vends whose energy, VAT, fixed-charge and debt legs differ from their breakdown. */
+  vendsUnbalanced: number
+  /** Token deliveries whose vend has no cash-in transfer (energy nobody paid for). */
+  tokensWithoutTransfer: number
+  /** Reversals whose legs do not mirror the vend they reverse. */
+  reversalsUnbalanced: number
+  /** Approved refunds without their wallet → refunds payable transfer. */
+  refundsUnbalanced: number
+  /** Accounts whose wallet_fen differs from the ledger's wallet balance. */
   walletsMismatched: number
+  /** Accounts whose arrears_fen differs from the ledger's arrears receivable. */
+  arrearsMismatched: number
 }
 
 export interface AuditEntryInput {
@@ -128,13 +149,23 @@ export interface AuditEntryInput {
 
 // ── seeding ──────────────────────────────────────────────────────────────────────────────────
 
+export type StaffRole = 'admin' | 'cashier' | 'field' | 'support' | 'auditor'
+
+export interface StaffRecord {
+  id: string
+  name: string
+  role: StaffRole
+  active: boolean
+}
+
 /** Everything a fresh deployment starts with, as plain data (built by seed-demo.ts). */
 export interface SeedPlan {
   at: number
   site: { name: string; kind: 'residential' | 'industrial' | 'commercial'; buildings: string[] }
   units: { building: string; name: string }[]
-  tariff: TariffInForce
-  customers: { id: string; name: string; accountId: string }[]
+  tariffs: { name: string; effectiveFrom: number; definition: TariffDefinition }[]
+  customers: { id: string; name: string; accountId: string; tariffName: string }[]
+  staff: { id: string; name: string; role: StaffRole }[]
   meters: (MeterKeyInfo & { building: string; unitName: string; accountId: string; profile: MeterProfile })[]
   cards: (
     | { kind: 'resident'; cardNo: string; uid: string; accountId: string }
@@ -146,11 +177,33 @@ export interface SeedPlan {
 // ── the vend transaction ─────────────────────────────────────────────────────────────────────
 
 /**
+ * The in-flight guard (DESIGN.md, Exactly once): a vend id is claimed in the database before its
+ * token is minted, so a duplicate arriving at any central instance meanwhile is told 409. A claim
+ * left by a crashed instance expires after its lease.
+ */
+export interface VendClaimRequest {
+  vendId: string
+  requestHash: string
+  kioskId: string
+  /** Unique per attempt; only the owner's commit or release removes the claim. */
+  owner: string
+  now: number
+  leaseMs: number
+}
+
+export type VendClaimResult =
+  | { kind: 'claimed' }
+  /** The vend is done: answer from storage (or 422 when the request differs). */
+  | { kind: 'completed'; vend: VendRecord }
+  /** Someone else holds a live claim. */
+  | { kind: 'inFlight'; requestHash: string }
+
+/**
  * A vend ready to commit. The security module is async (an HSM is a network hop), so the token is
- * minted before the transaction against a snapshot of the meter's last TID, the wallet and the
- * tariff version; the transaction re-reads them and commits only if they are unchanged
- * (compare-and-set), else answers 'stale' and the caller mints again. A token whose commit did
- * not happen was never issued, so its TID is free for the next try.
+ * minted before the transaction against a snapshot of the meter's last TID, the account's tariff
+ * state and the tariff version; the transaction re-reads them (FOR UPDATE on PostgreSQL) and
+ * commits only if they are unchanged (compare-and-set), else answers 'stale' and the caller
+ * mints again. A token whose commit did not happen was never issued, so its TID is free again.
  */
 export interface VendCommitRequest {
   vendId: string
@@ -164,46 +217,77 @@ export interface VendCommitRequest {
   now: number
   /** 'YYYYMMDD' in the deployment's time zone: receipt numbers count per kiosk per business day. */
   businessDay: string
+  /** The claim this commit completes (removed in the same transaction). */
+  claimOwner: string | null
   /** What the token was minted against. */
-  expected: { accountId: string; lastTid: number; walletFen: number; tariffEffectiveFrom: number }
+  expected: { accountId: string; lastTid: number; tariffVersionId: number; state: AccountTariffState }
   customerName: string
   tariffName: string
-  computation: VendComputation
-  tid: number
+  outcome: TariffVendResult
+  /** Null when the vend bought no energy (everything went to charges or debt): no token. */
+  tid: number | null
   tokens: string[]
 }
 
 export type VendCommitResult =
-  | { kind: 'created'; vend: VendRecord; deliveryId: string }
+  | { kind: 'created'; vend: VendRecord; deliveryId: string | null }
   /** Same id, same request: the stored answer, nothing new written. */
   | { kind: 'replayed'; vend: VendRecord }
   /** The snapshot moved (another vend for this meter or account); mint again. */
   | { kind: 'stale' }
 
+// ── staff requests: two people for every reversal and refund ─────────────────────────────────
+
+export type StaffRequestKind = 'vend.reversal' | 'wallet.refund'
+export type StaffRequestState = 'requested' | 'approved' | 'rejected'
+
+export interface StaffRequestRecord {
+  id: string
+  kind: StaffRequestKind
+  state: StaffRequestState
+  vendId: string | null
+  accountId: string
+  amountFen: number
+  reason: string
+  requestedBy: string
+  requestedAt: number
+  decidedBy: string | null
+  decidedAt: number | null
+  decisionNote: string | null
+}
+
 export interface Repository {
-  readonly engine: 'sqlite'
+  readonly engine: 'sqlite' | 'postgres'
   close(): Promise<void>
   ping(): Promise<boolean>
+  /** Resolves once every write applied so far is durable; awaited before any reply is sent. */
+  settled(): Promise<void>
+  /** SQLite: group commits so far and the writes they carried (null on PostgreSQL). */
+  storageStats(): { commits: number; writes: number } | null
   isEmpty(): Promise<boolean>
-  /** Writes a seed plan in one transaction (only into an empty database). */
-  seed(plan: SeedPlan): Promise<void>
+  /** Writes a seed plan in one transaction; with onlyIfEmpty, false (and nothing written) when not empty. */
+  seed(plan: SeedPlan, options?: { onlyIfEmpty?: boolean }): Promise<boolean>
 
   // kiosks
   getKiosk(id: string): Promise<KioskRecord | null>
   pendingEnrollments(): Promise<PendingEnrollment[]>
   /** Binds the key and clears the one-time code; false when someone else used the code first. */
   completeEnrollment(kioskId: string, codeHash: string, publicKey: string, now: number): Promise<boolean>
-  /** Records a nonce; false when the kiosk already used it (a replay). */
+  /** Applied: records a nonce; false when the kiosk already used it (a replay). */
   useNonce(kioskId: string, nonce: string, expiresAt: number, now: number): Promise<boolean>
   countEnrolledKiosks(): Promise<number>
   /** Refuses every later request from the kiosk (a stolen or retired kiosk); false if unknown. */
   revokeKiosk(kioskId: string, actor: string, now: number): Promise<boolean>
 
-  // customers, cards, meters
+  // customers, cards, meters, tariffs
   findCard(cardNo: string): Promise<CardRecord | null>
   findMeter(meterNo: string): Promise<MeterRecord | null>
   getAccount(accountId: string, at: number): Promise<AccountView | null>
+  /** A meter and its account with the tariff in force at `at` (what a vend needs, in one read). */
+  getMeterAccount(meterNo: string, at: number): Promise<{ meter: MeterRecord; account: Omit<AccountView, 'meters'> } | null>
   listMeters(): Promise<MeterRecord[]>
+  /** Adds a version of a tariff (creating the tariff); vends paid from effectiveFrom on use it. */
+  putTariffVersion(v: { tariffName: string; effectiveFrom: number; definition: TariffDefinition; actor: string; now: number }): Promise<number>
 
   // vending keys, sealed by the security module (its VendingKeyStore port, see vending-key-store.ts)
   getVendingKey(keyId: string): Promise<EncryptedVendingKey | undefined>
@@ -213,22 +297,41 @@ export interface Repository {
 
   // vends
   getVend(vendId: string): Promise<VendRecord | null>
+  /** Applied (see the header). Throws the 422 for an id already completed with another request. */
+  claimVend(req: VendClaimRequest): Promise<VendClaimResult>
+  /** Gives a claim up after a failed attempt (nothing was recorded). */
+  releaseVendClaim(vendId: string, owner: string): Promise<void>
   /** Throws the 422 errors for a reused vend id or note; see VendCommitRequest for 'stale'. */
   commitVend(req: VendCommitRequest): Promise<VendCommitResult>
   appendAudit(entry: AuditEntryInput): Promise<void>
   verifyAuditChain(): Promise<{ ok: boolean; entries: number; brokenAt: number | null }>
 
+  // staff, reversals, refunds
+  findStaff(staffId: string): Promise<StaffRecord | null>
+  requestReversal(r: { requestId: string; vendId: string; reason: string; staffId: string; now: number }): Promise<StaffRequestRecord>
+  requestRefund(r: { requestId: string; accountId: string; amountFen: number; reason: string; staffId: string; now: number }): Promise<StaffRequestRecord>
+  /** Carries the request out (balancing transfers, audit) in one transaction; a second, different staff member. */
+  approveRequest(r: { requestId: string; staffId: string; now: number }): Promise<StaffRequestRecord>
+  rejectRequest(r: { requestId: string; staffId: string; note: string; now: number }): Promise<StaffRequestRecord>
+  getStaffRequest(requestId: string): Promise<StaffRequestRecord | null>
+
   // deliveries (outbox)
-  dueDeliveries(now: number, limit: number): Promise<DeliveryRecord[]>
+  /**
+   * Claims up to `limit` due deliveries for one publish attempt each: marks them sent and sets the
+   * next attempt from `backoffMs(attempts)`. Rows another instance is claiming are skipped.
+   */
+  claimDueDeliveries(now: number, limit: number, backoffMs: (attempts: number) => number): Promise<DeliveryRecord[]>
   nextDueAt(): Promise<number | null>
-  markDeliveryAttempt(id: string, now: number, nextAttemptAt: number): Promise<void>
-  /** Applies a meter's answer once; null when the delivery was already final (a duplicate ack). */
+  /**
+   * Applies a meter's answer once. 'duplicate' when the delivery was already final; 'voided' when
+   * the meter accepted a token whose vend was reversed (recorded in the audit log).
+   */
   settleDelivery(
     id: string,
     meterNo: string,
     outcome: { state: 'accepted' | 'rejected'; reason: string | null; creditWh: number | null },
     now: number,
-  ): Promise<DeliveryRecord | null>
+  ): Promise<{ kind: 'settled' | 'duplicate' | 'voided'; delivery: DeliveryRecord | null }>
   getDelivery(id: string): Promise<DeliveryRecord | null>
   deliveryForVend(vendId: string): Promise<DeliveryRecord | null>
   listDeliveries(meterNo: string, limit: number): Promise<DeliveryRecord[]>

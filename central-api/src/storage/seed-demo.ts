@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { DEMO_KIOSK, DEMO_SITE, DEMO_STAFF_CARDS, DEMO_STS, DEMO_TARIFF, demoCustomers, formatKeyHex, keyBits, panFor } from '@gridtill/shared'
+import { CURRENCY, DEMO_KIOSK, DEMO_SITE, DEMO_STAFF_CARDS, DEMO_STS, DEMO_TARIFF, demoCustomers, formatKeyHex, keyBits, panFor, type TariffDefinition } from '@gridtill/shared'
 import type { MeterProgramming } from '../meter-link/meter-programming.ts'
 import { hashEnrollmentCode } from '../plugins/enrollment-code.ts'
 import type { SecurityModule } from '../security-module/index.ts'
@@ -13,8 +13,53 @@ import type { Repository, SeedPlan } from './repository.ts'
 
 export const DEMO_KIOSK_ID = 'K001'
 export const DEMO_VENDING_KEY_ID = `vk-${DEMO_STS.sgc}-krn${DEMO_STS.krn}`
-/** The demo tariff is in force from well before any demo clock. */
+/** The demo tariffs are in force from well before any demo clock. */
 export const DEMO_TARIFF_FROM = Date.UTC(2020, 0, 1)
+
+/** The residents' flat tariff: ¥0.60/kWh, no VAT, no charges (the browser test buys 116.6 kWh for ¥70). */
+export const DEMO_FLAT_TARIFF: TariffDefinition = {
+  name: DEMO_TARIFF.name,
+  currency: CURRENCY,
+  pricing: { kind: 'flat', priceFenPerKwh: DEMO_TARIFF.priceFenPerKwh },
+  vatRateBasisPoints: 0,
+  fixedMonthlyChargeFen: 0,
+  debtRecoveryBasisPoints: 0,
+  freeBasicKwhPerMonth: 0,
+  minVendFen: DEMO_TARIFF.minVendFen,
+  maxVendFen: DEMO_TARIFF.maxVendFen,
+}
+
+/**
+ * The shops' tariff, so the demo exercises the whole engine: monthly blocks, 13 % VAT on energy,
+ * a ¥10 monthly fixed charge taken from the first purchase of the month, 20 % debt recovery.
+ */
+export const DEMO_SHOP_TARIFF: TariffDefinition = {
+  name: '商业阶梯电价 Commercial blocks',
+  currency: CURRENCY,
+  pricing: {
+    kind: 'block',
+    period: 'monthly',
+    settlementDay: 1,
+    blocks: [
+      { upToKwh: 300, priceFenPerKwh: 80 },
+      { upToKwh: 800, priceFenPerKwh: 95 },
+      { upToKwh: null, priceFenPerKwh: 120 },
+    ],
+  },
+  vatRateBasisPoints: 1300,
+  fixedMonthlyChargeFen: 1000,
+  debtRecoveryBasisPoints: 2000,
+  freeBasicKwhPerMonth: 0,
+  minVendFen: 1000,
+  maxVendFen: 500_000,
+}
+
+/** Demo staff for the two-person requests (reversals, refunds) until the console has sign-in. */
+export const DEMO_STAFF = [
+  { id: 'S001', name: '周主管 Zhou (admin)', role: 'admin' as const },
+  { id: 'S002', name: '陈客服 Chen (support)', role: 'support' as const },
+  { id: 'S003', name: '王会计 Wang (cashier)', role: 'cashier' as const },
+]
 
 /** The seed as plain data: deterministic apart from the enrolment code's salted hash. */
 export function demoSeedPlan(meterCount: number, at: number, enrollmentCodeHash: string): SeedPlan {
@@ -30,8 +75,18 @@ export function demoSeedPlan(meterCount: number, at: number, enrollmentCodeHash:
     at,
     site: { name: DEMO_SITE.name, kind: DEMO_SITE.kind, buildings: [...DEMO_SITE.buildings] },
     units: customers.flatMap((c) => c.meters.map((m) => ({ building: buildingOf(m.unitName), name: m.unitName }))),
-    tariff: { tariffName: DEMO_TARIFF.name, priceFenPerKwh: DEMO_TARIFF.priceFenPerKwh, minVendFen: DEMO_TARIFF.minVendFen, maxVendFen: DEMO_TARIFF.maxVendFen, effectiveFrom: DEMO_TARIFF_FROM },
-    customers: customers.map((c, i) => ({ id: id('C', i), name: c.name, accountId: id('A', i) })),
+    tariffs: [
+      { name: DEMO_FLAT_TARIFF.name, effectiveFrom: DEMO_TARIFF_FROM, definition: DEMO_FLAT_TARIFF },
+      { name: DEMO_SHOP_TARIFF.name, effectiveFrom: DEMO_TARIFF_FROM, definition: DEMO_SHOP_TARIFF },
+    ],
+    // Customers with a shop meter buy on the commercial tariff; everyone else on the flat one.
+    customers: customers.map((c, i) => ({
+      id: id('C', i),
+      name: c.name,
+      accountId: id('A', i),
+      tariffName: c.meters.some((m) => m.profile === 'shop') ? DEMO_SHOP_TARIFF.name : DEMO_FLAT_TARIFF.name,
+    })),
+    staff: DEMO_STAFF,
     meters: customers.flatMap((c, i) =>
       c.meters.map((m) => ({
         meterNo: m.meterNo,
@@ -69,8 +124,8 @@ export async function seedDemoIfEmpty(
   if (!(await repo.isEmpty())) return false
   // The vending key first: meters reference it. Importing again after a crash just replaces it.
   await keys.importVendingKey(DEMO_VENDING_KEY_ID, new Uint8Array(Buffer.from(DEMO_STS.vendingKeyHex, 'hex')))
-  await repo.seed(demoSeedPlan(meterCount, now, await hashEnrollmentCode(DEMO_KIOSK.enrollmentCode)))
-  return true
+  // Two instances starting together on one empty database: only one seeds.
+  return repo.seed(demoSeedPlan(meterCount, now, await hashEnrollmentCode(DEMO_KIOSK.enrollmentCode)), { onlyIfEmpty: true })
 }
 
 /** Every meter's programming, decoder key included (demo and simulators only). */

@@ -1,7 +1,6 @@
 /** The answer a kiosk prints from; stored verbatim so a retry or reprint gets the same bytes. */
-import { meterNoDisplay, type VendResponse } from '@gridtill/shared'
+import { meterNoDisplay, type TariffVendResult, type VendResponse } from '@gridtill/shared'
 import { maskName } from '../privacy.ts'
-import type { VendComputation } from './compute.ts'
 
 export function buildVendResponse(v: {
   vendId: string
@@ -9,7 +8,7 @@ export function buildVendResponse(v: {
   meterNo: string
   customerName: string
   amountFen: number
-  computation: VendComputation
+  outcome: Pick<TariffVendResult, 'energyWh' | 'breakdown'>
   tokens: string[]
   tariffName: string
   createdAt: number
@@ -21,9 +20,9 @@ export function buildVendResponse(v: {
     meterNoDisplay: meterNoDisplay(v.meterNo),
     customerNameMasked: maskName(v.customerName),
     amountFen: v.amountFen,
-    energyWh: v.computation.energyWh,
+    energyWh: v.outcome.energyWh,
     tokens: v.tokens,
-    breakdown: v.computation.breakdown,
+    breakdown: v.outcome.breakdown,
     tariffName: v.tariffName,
     createdAt: new Date(v.createdAt).toISOString(),
   }

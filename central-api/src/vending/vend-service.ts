@@ -1,21 +1,29 @@
 /**
- * The vend (DESIGN.md, picture): validate → tariff → security module → one transaction writing
- * the vend, its notes, the ledger legs, the TID, the receipt number, the delivery outbox row and
- * the audit row. The kiosk gets its answer only after that transaction commits.
+ * The vend (DESIGN.md, picture): validate → claim the vend id → tariff engine → security module →
+ * one transaction writing the vend, its notes, the ledger legs, the account's tariff state, the
+ * TID, the receipt number, the delivery outbox row and the audit row. The kiosk gets its answer
+ * only after that transaction commits.
+ *
+ * The claim is a row in the database, so a duplicate arriving at any central instance while the
+ * vend is in flight is told 409 (retry later), and afterwards gets the stored answer.
  */
+import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import { ErrorCode, tidFromTime, type Clock, type QuoteRequest, type QuoteResponse, type VendRequest } from '@gridtill/shared'
+import { ErrorCode, tidFromTime, type AccountTariffState, type Clock, type QuoteRequest, type QuoteResponse, type VendRequest } from '@gridtill/shared'
 import { Errors } from '../errors.ts'
 import type { Metrics } from '../plugins/metrics.ts'
-import type { AccountView, MeterRecord, Repository, TariffInForce, VendRecord } from '../storage/repository.ts'
-import { computeFlatVend, type VendComputation } from './compute.ts'
+import type { AccountView, MeterRecord, Repository, TariffVersion, VendRecord } from '../storage/repository.ts'
+import { KeyedMutex } from './keyed-mutex.ts'
 import { businessDay } from './receipt-no.ts'
 import { vendRequestHash } from './request-hash.ts'
+import { priceVend, quotePrice } from './tariff.ts'
 import { allocateTid } from './tid.ts'
 import type { CreditMinter } from './token-minter.ts'
 
 /** A vend that loses the compare-and-set this often is racing something it should not be. */
-const MAX_COMMIT_ATTEMPTS = 5
+const MAX_COMMIT_ATTEMPTS = 8
+/** A claim outlives any sane vend; after this a crashed instance's claim may be taken over. */
+export const DEFAULT_CLAIM_LEASE_MS = 30_000
 
 export interface VendServiceDeps {
   repo: Repository
@@ -23,8 +31,9 @@ export interface VendServiceDeps {
   clock: Clock
   timeZone: string
   metrics: Metrics
-  /** Told after each commit so the delivery worker publishes at once. */
+  /** Told after each commit that queued a token, so the delivery worker publishes at once. */
   onCommitted: (deliveryId: string) => void
+  claimLeaseMs?: number
 }
 
 export interface VendOutcome {
@@ -32,16 +41,25 @@ export interface VendOutcome {
   replayed: boolean
 }
 
+interface Loaded {
+  meter: MeterRecord
+  account: Omit<AccountView, 'meters'>
+  tariff: TariffVersion
+  state: AccountTariffState
+}
+
 export class VendService {
-  /** Vend ids being processed by this process: a concurrent duplicate is told 409, retry later. */
-  private readonly inFlight = new Set<string>()
+  private readonly accounts = new KeyedMutex()
+  /** meter → account, for the per-account queue's key. */
+  private readonly accountOf = new Map<string, string>()
 
   constructor(private readonly deps: VendServiceDeps) {}
 
   async quote(req: QuoteRequest): Promise<QuoteResponse> {
-    const { meter, account, tariff } = await this.load(req.meterNo, this.deps.clock.now())
-    const c = compute(tariff, req.amountFen, account.walletFen)
-    return { meterNo: meter.meterNo, amountFen: req.amountFen, energyWh: c.energyWh, breakdown: c.breakdown, tariffName: tariff.tariffName }
+    const now = this.deps.clock.now()
+    const { meter, tariff, state } = await this.load(req.meterNo, now)
+    const q = quotePrice(tariff, state, req.amountFen, now)
+    return { meterNo: meter.meterNo, amountFen: req.amountFen, energyWh: q.energyWh, breakdown: q.breakdown, tariffName: tariff.tariffName }
   }
 
   async vend(kioskId: string, body: VendRequest, log: FastifyBaseLogger): Promise<VendOutcome> {
@@ -57,60 +75,103 @@ export class VendService {
     if (!Number.isFinite(paidAt)) throw new Errors.validation('paidAt is not a valid time')
 
     const requestHash = vendRequestHash(kioskId, body)
-    if (this.inFlight.has(body.vendId)) throw new Errors.vendInFlight()
-    this.inFlight.add(body.vendId)
-    try {
-      for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-        const existing = await this.deps.repo.getVend(body.vendId)
-        if (existing !== null) return this.replay(existing, requestHash)
-
-        const now = this.deps.clock.now()
-        const { meter, account, tariff } = await this.load(body.meterNo, Math.min(paidAt, now))
-        const computation = compute(tariff, body.amountFen, account.walletFen)
-        const tid = nextTid(meter, now)
-        const tokens = await mint(this.deps.minter, meter, tid, computation.units01)
-
-        const result = await this.deps.repo.commitVend({
-          vendId: body.vendId,
-          requestHash,
-          kioskId,
-          meterNo: meter.meterNo,
-          cardNo: body.cardNo ?? null,
-          amountFen: body.amountFen,
-          notes: body.notes,
-          paidAt,
-          now,
-          businessDay: businessDay(now, this.deps.timeZone),
-          expected: { accountId: account.accountId, lastTid: meter.lastTid, walletFen: account.walletFen, tariffEffectiveFrom: tariff.effectiveFrom },
-          customerName: account.customerName,
-          tariffName: tariff.tariffName,
-          computation,
-          tid,
-          tokens,
-        })
-        switch (result.kind) {
-          case 'created': {
-            const r = result.vend.response
-            this.deps.metrics.recordVend(body.amountFen, body.notes.length)
-            log.info(
-              { vendId: r.vendId, receiptNo: r.receiptNo, meterNo: r.meterNo, amountFen: r.amountFen, energyWh: r.energyWh, tid, deliveryId: result.deliveryId, noteIds: [...noteIds] },
-              'vend committed',
-            )
-            log.debug({ vendId: r.vendId, tokens }, 'tokens minted')
-            this.deps.onCommitted(result.deliveryId)
-            return { vend: result.vend, replayed: false }
-          }
-          case 'replayed':
-            return this.replay(result.vend, requestHash)
-          case 'stale':
-            log.info({ vendId: body.vendId, attempt }, 'meter or wallet moved while minting; minting again')
-            continue
-        }
-      }
-      throw new Error(`vend ${body.vendId} lost the compare-and-set ${MAX_COMMIT_ATTEMPTS} times`)
-    } finally {
-      this.inFlight.delete(body.vendId)
+    const owner = randomUUID()
+    const claim = await this.deps.repo.claimVend({
+      vendId: body.vendId,
+      requestHash,
+      kioskId,
+      owner,
+      now: this.deps.clock.now(),
+      leaseMs: this.deps.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS,
+    })
+    switch (claim.kind) {
+      case 'completed':
+        return this.replay(claim.vend, requestHash)
+      case 'inFlight':
+        if (claim.requestHash !== requestHash) throw new Errors.vendIdReused()
+        throw new Errors.vendInFlight()
+      case 'claimed':
+        break
     }
+
+    let done = false
+    try {
+      const accountId = this.accountOf.get(body.meterNo) ?? (await this.load(body.meterNo, this.deps.clock.now())).account.accountId
+      const outcome = await this.accounts.run(accountId, () => this.commitLoop(kioskId, body, { paidAt, requestHash, owner, noteIds }, log))
+      // A 'created' commit removed the claim in its own transaction.
+      done = !outcome.replayed
+      return outcome
+    } finally {
+      if (!done) {
+        await this.deps.repo.releaseVendClaim(body.vendId, owner).catch((err: unknown) => log.warn({ err, vendId: body.vendId }, 'could not release a vend claim; it expires'))
+      }
+    }
+  }
+
+  private async commitLoop(
+    kioskId: string,
+    body: VendRequest,
+    ctx: { paidAt: number; requestHash: string; owner: string; noteIds: Set<string> },
+    log: FastifyBaseLogger,
+  ): Promise<VendOutcome> {
+    for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
+      const now = this.deps.clock.now()
+      const at = Math.min(ctx.paidAt, now)
+      const { meter, account, tariff, state } = await this.load(body.meterNo, at)
+      const outcome = priceVend(tariff, state, body.amountFen, at)
+      // All of the money went to fixed charges or debt: recorded, and no token to mint.
+      const tid = outcome.units01 > 0 ? nextTid(meter, now) : null
+      const tokens = tid === null ? [] : await mint(this.deps.minter, meter, tid, outcome.units01)
+
+      const result = await this.deps.repo.commitVend({
+        vendId: body.vendId,
+        requestHash: ctx.requestHash,
+        kioskId,
+        meterNo: meter.meterNo,
+        cardNo: body.cardNo ?? null,
+        amountFen: body.amountFen,
+        notes: body.notes,
+        paidAt: ctx.paidAt,
+        now,
+        businessDay: businessDay(now, this.deps.timeZone),
+        claimOwner: ctx.owner,
+        expected: { accountId: account.accountId, lastTid: meter.lastTid, tariffVersionId: tariff.versionId, state },
+        customerName: account.customerName,
+        tariffName: tariff.tariffName,
+        outcome,
+        tid,
+        tokens,
+      })
+      switch (result.kind) {
+        case 'created': {
+          const r = result.vend.response
+          this.deps.metrics.recordVend(body.amountFen, body.notes.length)
+          log.info(
+            {
+              vendId: r.vendId,
+              receiptNo: r.receiptNo,
+              meterNo: r.meterNo,
+              amountFen: r.amountFen,
+              energyWh: r.energyWh,
+              breakdown: r.breakdown,
+              tid,
+              deliveryId: result.deliveryId,
+              noteIds: [...ctx.noteIds],
+            },
+            'vend committed',
+          )
+          log.debug({ vendId: r.vendId, tokens }, 'tokens minted')
+          if (result.deliveryId !== null) this.deps.onCommitted(result.deliveryId)
+          return { vend: result.vend, replayed: false }
+        }
+        case 'replayed':
+          return this.replay(result.vend, ctx.requestHash)
+        case 'stale':
+          log.info({ vendId: body.vendId, attempt }, 'meter or account moved while minting; minting again')
+          continue
+      }
+    }
+    throw new Error(`vend ${body.vendId} lost the compare-and-set ${MAX_COMMIT_ATTEMPTS} times`)
   }
 
   private replay(existing: VendRecord, requestHash: string): VendOutcome {
@@ -119,21 +180,17 @@ export class VendService {
     return { vend: existing, replayed: true }
   }
 
-  private async load(meterNo: string, at: number): Promise<{ meter: MeterRecord; account: AccountView; tariff: TariffInForce }> {
-    const meter = await this.deps.repo.findMeter(meterNo)
-    if (meter === null) throw new Errors.meterUnknown()
-    const account = await this.deps.repo.getAccount(meter.accountId, at)
-    if (account === null) throw new Errors.meterUnknown()
+  private async load(meterNo: string, at: number): Promise<Loaded> {
+    const found = await this.deps.repo.getMeterAccount(meterNo, at)
+    if (found === null) throw new Errors.meterUnknown()
+    const { meter, account } = found
+    // Only the queue's key: a stale entry (a meter moved to another account) costs a re-mint, never money.
+    if (this.accountOf.size > 100_000) this.accountOf.clear()
+    this.accountOf.set(meterNo, meter.accountId)
     if (account.status !== 'open') throw new Errors.accountClosed()
-    if (account.tariff === null) throw new Errors.tariffMissing()
-    return { meter, account, tariff: account.tariff }
+    if (account.tariff === null || account.tariffState === null) throw new Errors.tariffMissing()
+    return { meter, account, tariff: account.tariff, state: account.tariffState }
   }
-}
-
-function compute(tariff: TariffInForce, amountFen: number, walletFen: number): VendComputation {
-  const r = computeFlatVend(tariff, amountFen, walletFen)
-  if (r.ok) return r
-  throw r.reason === 'belowMinimum' ? new Errors.vendBelowMinimum(r.limitFen) : new Errors.vendAboveMaximum(r.limitFen)
 }
 
 function nextTid(meter: MeterRecord, now: number): number {

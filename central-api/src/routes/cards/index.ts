@@ -26,9 +26,10 @@ const cardsRoutes: FastifyPluginAsyncTypebox = (app) => {
         throw new Errors.cardBlocked()
       }
       if (card.kind === 'staff') return { kind: 'staff' as const, cardNo: card.cardNo, staffName: card.staffName, role: card.staffRole }
-      const view = await app.repo.getAccount(card.accountId, app.clock.now())
+      const now = app.clock.now()
+      const view = await app.repo.getAccount(card.accountId, now)
       if (view === null) throw new Errors.cardUnknown()
-      return { kind: 'resident' as const, cardNo: card.cardNo, account: accountSummary(view, null) }
+      return { kind: 'resident' as const, cardNo: card.cardNo, account: accountSummary(view, null, now) }
     },
   )
   return Promise.resolve()

@@ -34,7 +34,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = (app) => {
     { schema: { tags: ['operations'], summary: 'Prometheus metrics', response: { 200: Type.String(), ...errorResponses(500) } } },
     async (_req, reply) => {
       const [deliveryOutboxDepth, kiosksEnrolled] = await Promise.all([app.repo.outboxDepth(), app.repo.countEnrolledKiosks()])
-      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(app.metrics.render({ deliveryOutboxDepth, kiosksEnrolled }))
+      const text = app.metrics.render({ deliveryOutboxDepth, kiosksEnrolled, storage: app.repo.storageStats() })
+      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text)
     },
   )
   return Promise.resolve()

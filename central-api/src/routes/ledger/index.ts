@@ -1,4 +1,8 @@
-/** GET /api/v1/ledger/check — proves debits equal credits and every vend has its ledger legs. */
+/**
+ * GET /api/v1/ledger/check — proves debits equal credits, every vend's legs match its breakdown,
+ * every token was paid for, reversals and refunds balance, and cached balances equal the ledger's.
+ * The same check runs from the command line: central-api/src/cli/ledger-check.ts.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errorResponses } from '../../errors.ts'
@@ -8,8 +12,15 @@ export const LedgerCheckResponse = Type.Object(
     balanced: Type.Boolean(),
     totalDebitsFen: Type.Integer(),
     totalCreditsFen: Type.Integer(),
+    transfers: Type.Integer(),
+    vends: Type.Integer(),
     vendsWithoutTransfer: Type.Integer(),
+    vendsUnbalanced: Type.Integer(),
+    tokensWithoutTransfer: Type.Integer(),
+    reversalsUnbalanced: Type.Integer(),
+    refundsUnbalanced: Type.Integer(),
     walletsMismatched: Type.Integer(),
+    arrearsMismatched: Type.Integer(),
   },
   { additionalProperties: false },
 )

@@ -19,7 +19,8 @@ export const DeliveryView = Type.Object(
     vendId: Type.String(),
     meterNo: MeterNo,
     tokens: Type.Array(TokenDigits),
-    state: DeliveryState,
+    // The back office sees a voided token's delivery as cancelled (kiosks see it as rejected, VOIDED).
+    state: Type.Union([DeliveryState, Type.Literal('cancelled')]),
     reason: Type.Union([Type.String(), Type.Null()]),
     attempts: Type.Integer({ minimum: 0 }),
     createdAt: Type.String(),
@@ -60,9 +61,10 @@ const metersRoutes: FastifyPluginAsyncTypebox = (app) => {
     async (req) => {
       const meter = await app.repo.findMeter(req.params.meterNo)
       if (meter === null) throw new Errors.meterUnknown()
-      const view = await app.repo.getAccount(meter.accountId, app.clock.now())
+      const now = app.clock.now()
+      const view = await app.repo.getAccount(meter.accountId, now)
       if (view === null) throw new Errors.meterUnknown()
-      return { account: accountSummary(view, meter.meterNo) }
+      return { account: accountSummary(view, meter.meterNo, now) }
     },
   )
 

@@ -5,9 +5,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { QuoteRequest, QuoteResponse, Uuid, VendRequest, VendResponse, VendStatusResponse } from '@gridtill/shared'
+import type { DeliveryRecord, VendRecord } from '../../storage/repository.ts'
 import { Errors, errorResponses } from '../../errors.ts'
 
 const VendParams = Type.Object({ vendId: Uuid }, { additionalProperties: false })
+
+/**
+ * The delivery as the kiosk API states it. A vend without a token (all money to charges or debt)
+ * has nothing to deliver: accepted. A voided token (reversed vend) shows as rejected, VOIDED,
+ * until shared's DeliveryState has a cancelled state.
+ */
+function kioskDeliveryView(vend: VendRecord, d: DeliveryRecord | null): VendStatusResponse['delivery'] {
+  if (d === null) {
+    const state = vend.response.tokens.length === 0 ? ('accepted' as const) : ('pending' as const)
+    return { state, updatedAt: new Date(vend.createdAt).toISOString() }
+  }
+  const updatedAt = new Date(d.updatedAt).toISOString()
+  if (d.state === 'cancelled') return { state: 'rejected', reason: d.reason ?? 'VOIDED', updatedAt }
+  return { state: d.state, updatedAt, ...(d.reason === null ? {} : { reason: d.reason }) }
+}
 
 const vendsRoutes: FastifyPluginAsyncTypebox = (app) => {
   app.addHook('preValidation', app.verifyKiosk)
@@ -19,7 +35,7 @@ const vendsRoutes: FastifyPluginAsyncTypebox = (app) => {
         tags: ['kiosk'],
         summary: 'What an amount would buy now (nothing is recorded)',
         body: QuoteRequest,
-        response: { 200: QuoteResponse, ...errorResponses(400, 401, 404, 422, 500) },
+        response: { 200: QuoteResponse, ...errorResponses(400, 401, 404, 422, 500, 503) },
       },
     },
     (req) => app.vending.quote(req.body),
@@ -60,12 +76,7 @@ const vendsRoutes: FastifyPluginAsyncTypebox = (app) => {
     async (req) => {
       const vend = await app.repo.getVend(req.params.vendId)
       if (vend === null) throw new Errors.notFound('No such vend')
-      const d = await app.repo.deliveryForVend(vend.vendId)
-      const delivery =
-        d === null
-          ? { state: 'pending' as const, updatedAt: new Date(vend.createdAt).toISOString() }
-          : { state: d.state, updatedAt: new Date(d.updatedAt).toISOString(), ...(d.reason === null ? {} : { reason: d.reason }) }
-      return { vend: vend.response, delivery }
+      return { vend: vend.response, delivery: kioskDeliveryView(vend, await app.repo.deliveryForVend(vend.vendId)) }
     },
   )
 

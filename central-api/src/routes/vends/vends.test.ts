@@ -3,14 +3,14 @@ import { API_PREFIX, decodeToken, uuidv7, type VendResponse, type VendStatusResp
 import { hashEnrollmentCode } from '../../plugins/enrollment-code.ts'
 import { meterKeyParams } from '../../vending/token-minter.ts'
 import { demoCustomers } from '@gridtill/shared'
-import { enrollDemoKiosk, kioskKeys, makeApp, signed, vendBody, type TestApp, type TestKiosk } from '../../test-support.ts'
+import { ENGINES, enrollDemoKiosk, kioskKeys, makeApp, signed, vendBody, type TestApp, type TestKiosk } from '../../test-support.ts'
 
 const VENDS = `${API_PREFIX}/vends`
 const METERS = demoCustomers(24).flatMap((c) => c.meters.map((m) => m.meterNo))
 
 // One app for the file (building one costs ~0.5 s); each test vends to meters of its own and
 // measures the ledger by difference.
-describe('vends', () => {
+describe.each(ENGINES)('vends on %s', (engine) => {
   let t: TestApp
   let kiosk: TestKiosk
   let nextMeter = 0
@@ -19,7 +19,7 @@ describe('vends', () => {
   let OTHER_METER: string
   let ledgerBefore = 0
   beforeAll(async () => {
-    t = await makeApp({ config: { meterCount: 24 } })
+    t = await makeApp({ engine, config: { meterCount: 24 } })
     kiosk = await enrollDemoKiosk(t.app)
   })
   afterAll(() => t.close())
@@ -175,8 +175,9 @@ async function enrollSecondKiosk(t: TestApp): Promise<TestKiosk> {
     at: t.clock.now(),
     site: { name: 'Second site', kind: 'residential', buildings: [] },
     units: [],
-    tariff: { tariffName: 'unused', priceFenPerKwh: 60, minVendFen: 1000, maxVendFen: 2000, effectiveFrom: 0 },
+    tariffs: [],
     customers: [],
+    staff: [],
     meters: [],
     cards: [],
     kiosks: [{ id: 'K002', name: 'GT-K002', location: 'Lobby 2', enrollmentCodeHash: hash }],

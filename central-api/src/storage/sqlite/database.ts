@@ -25,6 +25,9 @@ export function openSqlite(file: string): SqliteDb {
     db.pragma('foreign_keys = ON')
     // A concurrent writer (a CLI, a backup) waits instead of failing the vend.
     db.pragma('busy_timeout = 5000')
+    // Every write of a group commit runs in its own savepoint; SQLite keeps each savepoint's
+    // undo pages in a sub-journal, which belongs in memory, not in a temporary file.
+    db.pragma('temp_store = MEMORY')
     checkPragmas(db)
   } catch (e) {
     db.close()
