@@ -12,11 +12,11 @@ import {
   VendStatusResponse,
   type Clock,
   type EnrollRequest,
+  type HeartbeatRequest,
   type VendRequest,
 } from '@gridtill/shared'
 import { signatureHeaders } from './sign.ts'
 import './formats.ts'
-import type { HeartbeatRequest } from '../heartbeat/schema.ts'
 
 /**
  * A failed call. `status` 0 means the central never answered (network, timeout): the caller may

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino'
-import type { Clock, DevicesView } from '@gridtill/shared'
+import type { Clock, DevicesView, HeartbeatFault, HeartbeatRequest } from '@gridtill/shared'
 import { CentralError } from '../central-client/central-client.ts'
-import type { HeartbeatFault, HeartbeatRequest } from './schema.ts'
 
 export interface HeartbeatDeps {
   clock: Clock
@@ -50,7 +49,7 @@ export class Heartbeat {
   /** The devices as the screens see them; a device newly not ok is a fault, sent now. */
   devicesChanged(devices: DevicesView): void {
     let fresh = false
-    const entries: [HeartbeatFault['device'], string, string][] = [
+    const entries: [HeartbeatFault['device'], HeartbeatFault['health'], string][] = [
       ['acceptor', devices.acceptor.health, devices.acceptor.stackerFull ? 'stackerFull' : !devices.acceptor.cashboxPresent ? 'cashboxRemoved' : devices.acceptor.health],
       ['printer', devices.printer.health, devices.printer.paper === 'out' ? 'paperOut' : devices.printer.coverOpen ? 'coverOpen' : devices.printer.health],
       ['reader', devices.reader.health, devices.reader.health],

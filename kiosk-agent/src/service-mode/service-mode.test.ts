@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock, uuidv7, type DevicesView } from '@gridtill/shared'
 import { CentralError } from '../central-client/central-client.ts'
 import { Heartbeat } from '../heartbeat/heartbeat.ts'
-import type { HeartbeatRequest } from '../heartbeat/schema.ts'
+import type { HeartbeatRequest } from '@gridtill/shared'
 import { Journal } from '../journal/journal.ts'
 import { createHarness, settle } from '../testing/machine-harness.ts'
 
