@@ -17,6 +17,10 @@ export type LedgerAccountKind =
   | 'fixed_charges'
   | 'arrears_receivable'
   | 'refunds_payable'
+  // Cash handling (collections and reconciliation, see collection-transfers.ts when it lands).
+  | 'cash_in_transit'
+  | 'cash_over_short'
+  | 'bank_deposits'
 
 export interface LedgerAccountRef {
   id: string
@@ -34,6 +38,9 @@ export type TransferKind =
   | `reversal.${VendLegKind}`
   | 'reversal.refundOwed'
   | 'refund.wallet'
+  | 'collection.expected'
+  | 'reconciliation.overShort'
+  | 'deposit.bank'
 
 type VendLegKind = 'cash' | 'energy' | 'vat' | 'fixedCharges' | 'debtRecovered' | 'arrearsRaised'
 
