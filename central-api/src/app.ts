@@ -2,7 +2,7 @@
  * Builds the central's Fastify app without listening (STYLE.md, API): tests inject into it,
  * server.ts listens. Storage is opened and checked, and the demo seeded, before routes exist.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { STATUS_CODES } from 'node:http'
 import { API_PREFIX, ErrorCode, systemClock, type Clock, type ErrorBody } from '@gridtill/shared'
@@ -15,13 +15,23 @@ import { staffAuthPlugin } from './plugins/staff-auth.ts'
 import { Metrics } from './plugins/metrics.ts'
 import { storagePlugin } from './plugins/storage.ts'
 import { swaggerPlugin } from './plugins/swagger.ts'
+import accountHistoryRoutes from './routes/account-history/index.ts'
 import cardsRoutes from './routes/cards/index.ts'
 import healthRoutes from './routes/health/index.ts'
 import kiosksRoutes from './routes/kiosks/index.ts'
 import ledgerRoutes from './routes/ledger/index.ts'
 import metersRoutes from './routes/meters/index.ts'
+import meterControlRoutes from './routes/meter-control/index.ts'
 import staffRoutes from './routes/staff/index.ts'
+import consoleRoutes from './routes/console/index.ts'
+import analyticsRoutes from './routes/analytics/index.ts'
+import consoleStatic from './routes/console/static.ts'
 import vendsRoutes from './routes/vends/index.ts'
+import cashRoutes from './routes/cash/index.ts'
+import collectionsRoutes from './routes/collections/index.ts'
+import { fieldOpsPlugin } from './field-ops/plugin.ts'
+import fieldOpsRoutes from './routes/field-ops/index.ts'
+import kioskOpsRoutes from './routes/kiosk-ops/index.ts'
 import { parseMasterKey, SoftwareSecurityModule, type SecurityModule } from './security-module/index.ts'
 import { seedDemoIfEmpty } from './storage/seed-demo.ts'
 import { RepositoryVendingKeyStore } from './storage/vending-key-store.ts'
@@ -44,6 +54,8 @@ export interface BuildAppOptions {
   logger?: FastifyBaseLogger
   /** Start the MQTT meter link (default true); route-only tests switch it off. */
   meterLink?: boolean
+  /** Sees every route as it is added (the role × route matrix test enumerates them). */
+  onRoute?: (route: RouteOptions) => void
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -62,6 +74,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       void (reply as FastifyReply).code(statusCode).send(body)
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
+  if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute)
 
   try {
     app.decorate('config', config)
@@ -93,14 +106,24 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     )
 
     await app.register(healthRoutes)
+    await app.register(fieldOpsPlugin)
+    await app.register(consoleStatic)
     await app.register(
       async (api) => {
         await api.register(kiosksRoutes)
+        await api.register(kioskOpsRoutes)
+        await api.register(fieldOpsRoutes)
         await api.register(cardsRoutes)
+        await api.register(accountHistoryRoutes)
         await api.register(metersRoutes)
+        await api.register(meterControlRoutes)
         await api.register(vendsRoutes)
         await api.register(ledgerRoutes)
         await api.register(staffRoutes)
+        await api.register(collectionsRoutes)
+        await api.register(cashRoutes)
+        await api.register(consoleRoutes)
+        await api.register(analyticsRoutes)
       },
       { prefix: API_PREFIX },
     )

@@ -43,6 +43,10 @@ export const Config = Type.Object(
     meterCount: Type.Integer({ minimum: 1, maximum: 10_000 }),
     timeZone: Type.String({ minLength: 1 }),
     logLevel: LogLevel,
+    /** Field operations: a kiosk not heard from for more than this many minutes is offline (default 5). */
+    kioskOfflineAfterMin: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
+    /** Low-credit alert when a meter has fewer days of credit left than this (default 3). */
+    lowCreditDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
   },
   { additionalProperties: false },
 )
@@ -136,8 +140,10 @@ export function loadConfig(env: Env): LoadedConfig {
   if (commitBatch !== undefined) candidate.sqliteCommitMaxBatch = int('SQLITE_COMMIT_MAX_BATCH', 256)
   const poolSize = str('DATABASE_POOL_SIZE')
   if (poolSize !== undefined) candidate.databasePoolSize = int('DATABASE_POOL_SIZE', 10)
+  if (str('KIOSK_OFFLINE_AFTER_MIN') !== undefined) candidate.kioskOfflineAfterMin = int('KIOSK_OFFLINE_AFTER_MIN', 5)
   const mqttUrl = str('MQTT_URL')
   if (mqttUrl !== undefined) candidate.mqttUrl = mqttUrl
+  if (str('LOW_CREDIT_DAYS') !== undefined) candidate.lowCreditDays = int('LOW_CREDIT_DAYS', 3)
   if (adminToken !== undefined) candidate.adminToken = adminToken
 
   // Only report schema errors for fields not already explained above (no double messages).
@@ -167,6 +173,7 @@ const ENV_NAMES: Record<string, string> = {
   '/meterCount': 'METER_COUNT',
   '/timeZone': 'TIME_ZONE',
   '/logLevel': 'LOG_LEVEL',
+  '/lowCreditDays': 'LOW_CREDIT_DAYS',
 }
 
 // Names the variable and the rule, never the value: the master key or admin token must not reach a log.

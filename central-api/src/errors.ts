@@ -15,7 +15,8 @@ export const Errors = {
   authReplayedNonce: createError(ErrorCode.AUTH_REPLAYED_NONCE, 'Nonce already used', 401),
   authKioskRevoked: createError(ErrorCode.AUTH_KIOSK_REVOKED, 'Kiosk has been revoked', 401),
   authUnknownKiosk: createError(ErrorCode.AUTH_UNKNOWN_KIOSK, 'Kiosk is not enrolled', 401),
-  staffUnauthenticated: createError(ErrorCode.STAFF_UNAUTHENTICATED, 'Admin token is not valid', 401),
+  staffUnauthenticated: createError(ErrorCode.STAFF_UNAUTHENTICATED, 'Sign in first: no valid staff session or admin token', 401),
+  staffBadCredentials: createError(ErrorCode.STAFF_UNAUTHENTICATED, 'Staff ID or password is not correct', 401),
   enrollBadCode: createError(ErrorCode.ENROLL_BAD_CODE, 'Enrollment code is not valid', 401),
 
   cardUnknown: createError(ErrorCode.CARD_UNKNOWN, 'Card is not known', 404),
@@ -47,6 +48,10 @@ export const Errors = {
   tariffStateInvalid: createError<typeof ErrorCode.TARIFF_STATE_INVALID, 503, [string]>(ErrorCode.TARIFF_STATE_INVALID, '%s', 503),
 
   staffForbidden: createError(ErrorCode.STAFF_FORBIDDEN, 'This staff role may not do that', 403),
+  staffLocked: createError(ErrorCode.STAFF_LOCKED, 'Too many failed sign-ins; the account is locked for a while', 401),
+  staffCsrf: createError(ErrorCode.STAFF_CSRF, 'The CSRF token is missing or does not match the session', 403),
+  consoleConflict: createError<typeof ErrorCode.CONSOLE_CONFLICT, 409, [string]>(ErrorCode.CONSOLE_CONFLICT, '%s', 409),
+  consoleUnprocessable: createError<typeof ErrorCode.CONSOLE_UNPROCESSABLE, 422, [string]>(ErrorCode.CONSOLE_UNPROCESSABLE, '%s', 422),
   staffSameApprover: createError(ErrorCode.STAFF_SAME_APPROVER, 'A second staff member must decide a request, not the one who made it', 403),
   requestNotPending: createError<typeof ErrorCode.REQUEST_NOT_PENDING, 409, [string]>(ErrorCode.REQUEST_NOT_PENDING, 'The request is already %s', 409),
   requestOpen: createError(ErrorCode.REQUEST_OPEN, 'A reversal of this vend is already waiting for approval', 409),
@@ -63,6 +68,20 @@ export const Errors = {
     422,
   ),
   storageUnavailable: createError(ErrorCode.STORAGE_UNAVAILABLE, 'The database is not available', 503),
+
+  // cash handling (routes/collections, routes/cash)
+  idempotencyMismatch: createError(ErrorCode.IDEMPOTENCY_MISMATCH, 'This id was already used with a different request', 422),
+  collectionCountsMismatch: createError<typeof ErrorCode.COLLECTION_COUNTS_MISMATCH, 422, [string]>(ErrorCode.COLLECTION_COUNTS_MISMATCH, '%s', 422),
+  cashState: createError<typeof ErrorCode.CASH_STATE, 409, [string]>(ErrorCode.CASH_STATE, '%s', 409),
+  cashReasonRequired: createError(ErrorCode.CASH_REASON_REQUIRED, 'An over or short count needs a reason', 422),
+  cashSuspectUnresolved: createError(ErrorCode.CASH_SUSPECT_UNRESOLVED, 'Every suspect note must be resolved (genuine or absent) exactly once', 422),
+  cashDepositSlipReused: createError(ErrorCode.CASH_DEPOSIT_SLIP_REUSED, 'This deposit slip number is already recorded', 409),
+  exportFontMissing: createError<typeof ErrorCode.EXPORT_FONT_MISSING, 503, [string]>(ErrorCode.EXPORT_FONT_MISSING, '%s', 503),
+
+  // field operations (routes/field-ops)
+  workOrderExists: createError(ErrorCode.WORK_ORDER_EXISTS, 'This alert already has a work order', 409),
+  workOrderState: createError<typeof ErrorCode.WORK_ORDER_STATE, 409, [string]>(ErrorCode.WORK_ORDER_STATE, '%s', 409),
+  workOrderAssignee: createError(ErrorCode.WORK_ORDER_ASSIGNEE, 'Work orders go to active field or admin staff only', 422),
 
   // A meter whose key has run out of TIDs cannot be vended to until a key change; not the kiosk's fault.
   stsTidRange: createError(ErrorCode.STS_TID_RANGE, 'Meter key has no TIDs left; a key change is needed', 503),

@@ -12,6 +12,7 @@ import { createPrintReceiptLogic, createTestPrintLogic, type PrinterDeps } from 
 import { createReaderLogic } from './actors/reader.actor.ts'
 import { createVendLogic } from './actors/vend.actor.ts'
 import { CentralError, createCentralClient, type CentralClient } from './central-client/central-client.ts'
+import { createHistoryClient, createHistoryLogic } from './central-client/history.ts'
 import { DeviceStatus } from './devices/device-status.ts'
 import type { KioskDevices } from './devices/types.ts'
 import { loadOrCreateIdentity, saveEnrolment, type KioskIdentity } from './journal/identity.ts'
@@ -20,6 +21,10 @@ import { printRecoveryReceipts } from './journal/recovery-receipts.ts'
 import { recoverUnvendedNotes } from './journal/recovery.ts'
 import { transactionMachine, type TransactionActor } from './machines/transaction.machine.ts'
 import { Outbox } from './outbox/outbox.ts'
+import { createOpsChannels } from './outbox/ops-channels.ts'
+import { OpsOutbox } from './outbox/ops-outbox.ts'
+import { withRosterFallback } from './roster/cached-lookups.ts'
+import { Roster } from './roster/roster.ts'
 import { serviceData } from './service-mode/service-data.ts'
 import { Heartbeat } from './heartbeat/heartbeat.ts'
 import { journalStaffActions } from './service-mode/staff-actions.ts'
@@ -44,6 +49,9 @@ export interface RunningAgent {
   actor: TransactionActor
   journal: Journal
   outbox: Outbox
+  /** Collections and service events on their way to the central. */
+  ops: OpsOutbox
+  roster: Roster
   devices: KioskDevices
   central: CentralClient
   /** http://host:port */
@@ -116,6 +124,13 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   const acceptor = createAcceptorService(devices.acceptor, { journal, log: log.child({ device: 'acceptor' }) })
 
   const outbox = new Outbox({ journal, post: (body) => central.postVend(body), clock, log: log.child({ component: 'outbox' }) })
+  const ops = new OpsOutbox({
+    channels: createOpsChannels(journal, central),
+    log: log.child({ component: 'ops-outbox' }),
+    onAnswered: () => outbox.markSynced(),
+    onChange: () => hub?.refresh(),
+  })
+  const roster = new Roster(journal, clock)
 
   const printerDeps: PrinterDeps = {
     printer: devices.printer,
@@ -133,16 +148,20 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   // Receipts owed from before the restart, chosen before any resident can start a vend of their own.
   const unprinted = journal.vendsWithoutReceipt().map((v) => v.vendId)
   outbox.start()
+  ops.start()
 
   const machine = transactionMachine.provide({
     actors: {
       acceptor: acceptor.logic,
       reader: createReaderLogic(devices.reader, log.child({ device: 'reader' })),
-      ...createCentralLogic(central),
+      // Lookups answer from the offline roster when the central is away (the machine cannot tell).
+      ...createCentralLogic({ ...central, ...withRosterFallback(central, roster, log.child({ component: 'roster' })) }),
+      // Issue #8 (kiosk UI): the card's history and the token's delivery status, signed like every central call.
+      ...createHistoryLogic(central, createHistoryClient({ baseUrl: config.CENTRAL_URL, clock, timeoutMs: config.CENTRAL_TIMEOUT_MS, credentials: () => (identity.enrolment ? { kioskId: identity.enrolment.kioskId, privateKey: identity.privateKey } : null), ...(deps.fetch ? { fetch: deps.fetch } : {}) })),
       vend: createVendLogic({ journal, outbox, log }),
       printReceipt: createPrintReceiptLogic(printerDeps, (vendId) => journal.getVend(vendId)?.response ?? null),
       testPrint: createTestPrintLogic(printerDeps),
-      closeCashbox: createCloseCashboxLogic({ journal, log }),
+      closeCashbox: createCloseCashboxLogic({ journal, log, closed: () => ops.kick() }),
     },
   })
   const actor = createActor(machine, {
@@ -155,6 +174,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         lookupTimeoutMs: config.CENTRAL_TIMEOUT_MS + 2_000,
         vendWaitMs: config.VEND_WAIT_MS,
         doneTimeoutMs: config.DONE_TIMEOUT_MS,
+        escrowHoldMs: config.ESCROW_HOLD_MS, // issue #8 (kiosk UI)
         errorTimeoutMs: config.ERROR_TIMEOUT_MS,
         serviceTimeoutMs: config.SERVICE_TIMEOUT_MS,
       },
@@ -183,8 +203,11 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       if (swept.created.length > 0) printRecovered(swept.created.map((v) => v.vendId))
     }
   })
-  actor.on('outbox.kick', () => outbox.kick())
-  journalStaffActions(actor, journal, log.child({ component: 'service' }))
+  actor.on('outbox.kick', () => {
+    outbox.kick()
+    ops.kick()
+  })
+  journalStaffActions(actor, journal, log.child({ component: 'service' }), { clock, journaled: () => ops.kick() })
   actor.subscribe({ error: (err) => log.fatal({ err }, 'transaction machine crashed') })
 
   const version = deps.version ?? '0.0.0'
@@ -194,7 +217,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         seq,
         at,
         kiosk: { ...kiosk(), centralOnline, version },
-        serviceData: () => serviceData(journal, outbox),
+        serviceData: () => serviceData(journal, outbox, ops),
       }),
     clock,
   )
@@ -203,11 +226,6 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   status.onChange(refresh)
   outbox.onChange(refresh)
 
-  await devices.start()
-  status.readerOnline(devices.reader.online)
-  status.acceptorState(devices.acceptor.state)
-  actor.start()
-
   const pollPrinter = async () => {
     try {
       status.printerStatus(await devices.printer.status())
@@ -215,18 +233,14 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       log.warn({ err }, 'printer status failed')
     }
   }
-  await pollPrinter()
-  const printerTimer = setInterval(() => void pollPrinter(), 5_000)
-  printerTimer.unref()
-  const acceptorTimer = setInterval(readAcceptorState, 1_000)
-  acceptorTimer.unref()
 
   let shuttingDown = false
   const handleMessage = createIntentHandler({
     clock,
     sink: { can: (intent) => !shuttingDown && actor.getSnapshot().can(intent), send: (intent) => actor.send(intent) },
   })
-  const app = await buildUiBridge({
+  // Fastify's start-up work (plugins, route schemas) runs while the devices handshake.
+  const appBuilt = buildUiBridge({
     log,
     uiDist: config.UI_DIST,
     hub,
@@ -270,7 +284,25 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       })
     },
     plugins: devices.sim ? [simPanelPlugin({ ...devices.sim, onChange: () => void pollPrinter() }, { meterCount: config.DEMO_METERS })] : [],
+  }).then(async (built) => {
+    await built.ready()
+    return built
   })
+  // Awaited below; a failure meanwhile must not surface as an unhandled rejection.
+  appBuilt.catch(() => undefined)
+
+  await devices.start()
+  status.readerOnline(devices.reader.online)
+  status.acceptorState(devices.acceptor.state)
+  actor.start()
+
+  await pollPrinter()
+  const printerTimer = setInterval(() => void pollPrinter(), 5_000)
+  printerTimer.unref()
+  const acceptorTimer = setInterval(readAcceptorState, 1_000)
+  acceptorTimer.unref()
+
+  const app = await appBuilt
   const address = await app.listen({ port: config.AGENT_PORT, host: config.HOST })
   const url = address.replace('[::1]', 'localhost')
 
@@ -329,13 +361,14 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     if (swept.created.length > 0) log.warn({ vends: swept.created.map((v) => v.vendId) }, 'journaled vends for the open session')
     actor.stop()
     await outbox.stop()
+    await ops.stop()
     await receiptsRunning
     await devices.stop()
     journal.close()
     log.info('stopped')
   }
 
-  return { app, actor, journal, outbox, devices, central, url, stop }
+  return { app, actor, journal, outbox, ops, roster, devices, central, url, stop }
 }
 
 export function readVersion(packageJsonPath: string): string {

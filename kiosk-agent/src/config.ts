@@ -33,6 +33,8 @@ export const AgentConfig = Type.Object(
     /** How long the resident waits for the central before a credit-pending receipt. */
     VEND_WAIT_MS: Ms(12_000, 1_000),
     DONE_TIMEOUT_MS: Ms(60_000, 1_000),
+    /** Issue #8: how long a note waits in escrow before it is stacked (Cancel meanwhile returns it); under the driver's 10 s. */
+    ESCROW_HOLD_MS: Type.Integer({ minimum: 0, maximum: 5_000, default: 0 }),
     ERROR_TIMEOUT_MS: Ms(15_000, 1_000),
     SERVICE_TIMEOUT_MS: Ms(300_000, 10_000),
     CENTRAL_TIMEOUT_MS: Ms(8_000, 100),

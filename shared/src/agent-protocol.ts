@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Language, MeterNo, Uuid, strict } from './schemas/common.ts'
+import type { HistoryDeliveryState } from './schemas/account-history.ts'
 import type { AccountSummary, VendBreakdown } from './schemas/kiosk-api.ts'
 
 export const AGENT_WS_PATH = '/ws'
@@ -74,7 +75,7 @@ export interface SessionView {
   sessionId: string
   /** How the resident identified: card tap or typed meter number. */
   via: 'card' | 'meterNo'
-  account: AccountSummary | null
+  account: (AccountSummary & { /** Answered from the kiosk's offline roster: the central was unreachable. */ fromCache?: boolean }) | null
   meterNo: string | null
   notes: { noteId: string; valueFen: number }[]
   insertedFen: number
@@ -104,6 +105,37 @@ export interface VendResultView {
   receiptFailReason: string | null
   /** Reference printed on a credit-pending receipt (the vend id's short form). */
   reference: string
+  /** What the meter did with the token, as the central last reported; absent or null until known. */
+  delivery?: TokenStatusView | null
+}
+
+/** The token's journey to the meter: sent and waiting, accepted, rejected (with the STS reason), or void. */
+export interface TokenStatusView {
+  state: HistoryDeliveryState
+  reason: string | null
+}
+
+export interface HistoryVendView {
+  vendId: string
+  /** ISO time of payment. */
+  paidAt: string
+  receiptNo: string
+  meterNoDisplay: string
+  amountFen: number
+  energyWh: number
+  tokens: string[]
+  /** Null when the vend minted no token. */
+  delivery: TokenStatusView | null
+}
+
+/** The card's history screen: loading, shown, or not available (central away). */
+export interface HistoryView {
+  status: 'loading' | 'ready' | 'failed'
+  errorCode: string | null
+  /** Newest first. */
+  vends: HistoryVendView[]
+  /** 12 local months, oldest first; energyWh null where the meters did not report. */
+  months: { month: string; energyWh: number | null }[]
 }
 
 export interface ServiceView {
@@ -130,7 +162,7 @@ export interface KioskView {
   idleWarning: { deadline: number } | null
   /** A resident-facing problem: error code (the UI translates it) and whether trying again helps. */
   error: { code: string; retryable: boolean } | null
-  history: { vends: { vendId: string; at: string; amountFen: number; energyWh: number; tokens: string[] }[] } | null
+  history: HistoryView | null
   service: ServiceView | null
   /** The agent's clock when this snapshot was made, so UI countdowns ignore the screen's clock. */
   at: number

@@ -19,6 +19,11 @@ export const ErrorCode = {
   // staff
   STAFF_UNAUTHENTICATED: 'ERR_STAFF_UNAUTHENTICATED',
   STAFF_FORBIDDEN: 'ERR_STAFF_FORBIDDEN',
+  // console sign-in and back-office edits (central-api)
+  STAFF_LOCKED: 'ERR_STAFF_LOCKED',
+  STAFF_CSRF: 'ERR_STAFF_CSRF',
+  CONSOLE_CONFLICT: 'ERR_CONSOLE_CONFLICT',
+  CONSOLE_UNPROCESSABLE: 'ERR_CONSOLE_UNPROCESSABLE',
   // accounts and cards
   CARD_UNKNOWN: 'ERR_CARD_UNKNOWN',
   CARD_BLOCKED: 'ERR_CARD_BLOCKED',
@@ -49,6 +54,9 @@ export const ErrorCode = {
   ACCEPTOR_JAMMED: 'ERR_ACCEPTOR_JAMMED',
   ACCEPTOR_FAULT: 'ERR_ACCEPTOR_FAULT',
   CENTRAL_UNREACHABLE: 'ERR_CENTRAL_UNREACHABLE',
+  /** Offline lookup of a card or meter this kiosk's roster has never seen. */
+  OFFLINE_CARD_UNKNOWN: 'ERR_OFFLINE_CARD_UNKNOWN',
+  OFFLINE_METER_UNKNOWN: 'ERR_OFFLINE_METER_UNKNOWN',
   // devices (bad frames and reports are logged with these, never thrown at callers)
   FRAME_BAD_CHECKSUM: 'ERR_FRAME_BAD_CHECKSUM',
   FRAME_MALFORMED: 'ERR_FRAME_MALFORMED',
@@ -66,6 +74,18 @@ export const ErrorCode = {
   // ledger and storage (central-api)
   LEDGER_UNBALANCED: 'ERR_LEDGER_UNBALANCED',
   STORAGE_UNAVAILABLE: 'ERR_STORAGE_UNAVAILABLE',
+  // field operations: alerts, work orders, service events (central-api)
+  WORK_ORDER_EXISTS: 'ERR_WORK_ORDER_EXISTS',
+  WORK_ORDER_STATE: 'ERR_WORK_ORDER_STATE',
+  WORK_ORDER_ASSIGNEE: 'ERR_WORK_ORDER_ASSIGNEE',
+  // cash handling: collections, reconciliation, deposits, exports (central-api)
+  IDEMPOTENCY_MISMATCH: 'ERR_IDEMPOTENCY_MISMATCH',
+  COLLECTION_COUNTS_MISMATCH: 'ERR_COLLECTION_COUNTS_MISMATCH',
+  CASH_STATE: 'ERR_CASH_STATE',
+  CASH_REASON_REQUIRED: 'ERR_CASH_REASON_REQUIRED',
+  CASH_SUSPECT_UNRESOLVED: 'ERR_CASH_SUSPECT_UNRESOLVED',
+  CASH_DEPOSIT_SLIP_REUSED: 'ERR_CASH_DEPOSIT_SLIP_REUSED',
+  EXPORT_FONT_MISSING: 'ERR_EXPORT_FONT_MISSING',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -12,8 +12,19 @@
  * Generation is not part of any timed figure; it is reported as analytics.generate_s.
  * Memory: peak RSS of the process (resourceUsage().maxRSS) and the typed arrays of the store.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { MeterReading } from '@gridtill/shared'
-import { analytics as analyticsApi } from '@gridtill/central-api'
+import { API_PREFIX } from '@gridtill/shared'
+import Database from 'better-sqlite3'
+import {
+  analytics as analyticsApi,
+  buildApp,
+  DEMO_ADMIN_TOKEN,
+  loadConfig,
+  sqlitePath,
+} from '@gridtill/central-api'
 
 import type { Report } from './run.ts'
 
@@ -308,5 +319,111 @@ export default async function analytics(report: Report): Promise<void> {
   )
   sampleRss()
   report('analytics.rss_mb', Math.round(peakRssMb), 'MB')
-  await Promise.resolve()
+  await serviceOverStorage(report)
+}
+
+function median(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b)
+  return v[Math.floor(v.length / 2)]!
+}
+
+/**
+ * The analytics service end to end over storage (SQLite), on the demo estate `npm start` seeds
+ * (50 meters, a year of history): a fresh demo's start, then the console's consumption view
+ * (every meter, every day of the last six weeks) through the route, against the baseline of
+ * building the same table from the hourly rows on each request (no daily roll-up cache).
+ */
+async function serviceOverStorage(report: Report): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'gridtill-bench-analytics-'))
+  try {
+    const { config } = loadConfig({
+      GRIDTILL_DEMO: '1',
+      DATA_DIR: dir,
+      PORT: '0',
+      MQTT_PORT: '0',
+      METER_COUNT: '50',
+      LOG_LEVEL: 'silent',
+    })
+    let t = performance.now()
+    const app = await buildApp({ config, meterLink: false })
+    report('analytics.service_demo_start_s', seconds(t), 's')
+    try {
+      const headers = { 'x-gridtill-admin-token': DEMO_ADMIN_TOKEN, 'x-gridtill-staff': 'S001' }
+      const get = async (url: string): Promise<unknown> => {
+        const res = await app.inject({
+          method: 'GET',
+          url: `${API_PREFIX}/console/analytics${url}`,
+          headers,
+        })
+        if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
+        return res.json()
+      }
+      const scopes = (await get('/scopes')) as { today: string; sites: { key: string }[] }
+      const addDays = (d: string, n: number): string =>
+        new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10)
+      const to = addDays(scopes.today, -1)
+      const from = addDays(to, -41)
+      const url = `/consumption?level=meter&granularity=day&from=${from}&to=${to}`
+      const runs = 7
+      const served: number[] = []
+      for (let k = 0; k < runs; k++) {
+        t = performance.now()
+        await get(url)
+        served.push(performance.now() - t)
+      }
+      // Baseline: the same meter × day table summed from the hourly rows on every request.
+      const cal = analyticsApi.buildCalendar(
+        analyticsApi.gridForLocalDays(TZ, from, 42, HOUR_MS),
+        TZ,
+      )
+      // Read beside the app (WAL lets a reader in while the central holds the database).
+      const db = new Database(sqlitePath(config), { readonly: true })
+      const hourly = db.prepare<[number, number], { meterNo: string; hourMs: number; wh: number }>(
+        'SELECT meter_no AS meterNo, hour_ms AS hourMs, wh FROM analytics_hourly WHERE hour_ms >= ? AND hour_ms < ? ORDER BY meter_no, hour_ms',
+      )
+      const base: number[] = []
+      let cells = 0
+      for (let k = 0; k < runs; k++) {
+        t = performance.now()
+        const rows = hourly.all(cal.grid.startMs, cal.grid.startMs + cal.grid.count * HOUR_MS)
+        const table = new Map<string, number[]>()
+        for (const h of rows) {
+          const d = analyticsApi.dayOfInstant(cal, h.hourMs)
+          let row = table.get(h.meterNo)
+          if (row === undefined)
+            table.set(h.meterNo, (row = new Array<number>(cal.dayCount).fill(0)))
+          row[d] = (row[d] ?? 0) + h.wh
+        }
+        cells = JSON.stringify([...table]).length
+        base.push(performance.now() - t)
+      }
+      db.close()
+      if (cells === 0) throw new Error('baseline built nothing')
+      const servedMs = median(served)
+      const baseMs = median(base)
+      report('analytics.service_query_ms', servedMs, 'ms') // route + refresh check + daily cache + core
+      report('analytics.service_query_hourly_baseline_ms', baseMs, 'ms')
+      report('analytics.service_query_vs_hourly_baseline', baseMs / servedMs, 'x')
+      // Everything the console page asks for, one request after another.
+      const site = encodeURIComponent(scopes.sites[0]!.key)
+      t = performance.now()
+      for (const u of [
+        '/consumption',
+        '/profile',
+        '/top',
+        '/comparison',
+        '/forecasts/days-left',
+        `/forecasts/sales?site=${site}&weeks=6`,
+        '/alerts',
+        `/allocation?site=${site}`,
+        '/advice?meterNo=58101000005',
+      ])
+        await get(u)
+      report('analytics.service_page_s', seconds(t), 's')
+    } finally {
+      await app.close()
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }

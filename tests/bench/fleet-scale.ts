@@ -2,16 +2,15 @@
  * The 10 000-meter measurement, run by hand (not a bench group, too heavy for `npm run bench`):
  *   node --import tsx tests/bench/fleet-scale.ts
  * Env: METERS (10000), RATE (vends/s, 200), SECONDS (30), CONCURRENCY (connects in flight, 64),
- * BROKER_URL (default: a private Mosquitto started here on a free port, memory only, stopped at
- * the end — so 10 000 persistent sessions do not linger in a shared broker).
+ * BROKER_URL (default: a private broker started here on a free port, memory only, stopped at
+ * the end — so 10 000 persistent sessions do not linger in a shared broker; see meter-broker.ts).
  *
  * Figures: connect time and RSS of the fleet; token delivery → ack latency under load, measured by
  * a stand-in central in a child process (sentAt → ack received, through the broker) and inside the
  * fleet (sentAt → ack handed to the link, after the state commit); the bare MQTT round trip.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { fork } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -27,6 +26,7 @@ import {
 } from '@gridtill/shared'
 import { startBenchFleet, type MeterProgramming } from '@gridtill/hardware'
 import { measureBareMqttRoundTrip } from './meter-bare.ts'
+import { startPrivateBroker, type PrivateBroker } from './meter-broker.ts'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20)
@@ -107,50 +107,18 @@ async function central(): Promise<void> {
   process.send?.(result)
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-async function privateMosquitto(dir: string): Promise<{ url: string; proc: ChildProcess }> {
-  const port = await freePort()
-  const conf = join(dir, 'mosquitto.conf')
-  // Memory only, no connection cap; the process inherits this shell's open-files limit.
-  writeFileSync(
-    conf,
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\nset_tcp_nodelay true\nlog_type error\n`,
-  )
-  const proc = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' })
-  const url = `mqtt://127.0.0.1:${port}`
-  for (let i = 0; i < 50; i++) {
-    try {
-      const c = await connectAsync(url, { reconnectPeriod: 0, connectTimeout: 500 })
-      await c.endAsync()
-      return { url, proc }
-    } catch {
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
-  proc.kill('SIGTERM')
-  throw new Error('private Mosquitto did not start')
-}
-
 async function main(): Promise<void> {
   const meters = env('METERS', 10_000)
   const rate = env('RATE', 200)
   const seconds = env('SECONDS', 30)
   const dir = mkdtempSync(join(tmpdir(), 'gridtill-fleet-scale-'))
-  let mosquitto: ChildProcess | undefined
+  let broker: PrivateBroker | undefined
   try {
     let url = process.env.BROKER_URL
     if (url === undefined) {
-      const b = await privateMosquitto(dir)
-      url = b.url
-      mosquitto = b.proc
-      console.log(`private Mosquitto pid ${b.proc.pid} at ${url}`)
+      broker = await startPrivateBroker(dir)
+      url = broker.url
+      console.log(`private ${broker.kind} pid ${broker.pid} at ${url}`)
     }
     const rssBefore = process.memoryUsage().rss
     const bench = await startBenchFleet({
@@ -201,7 +169,7 @@ async function main(): Promise<void> {
     await bench.stop()
     console.log(`fleet stopped in ${((performance.now() - stopStarted) / 1000).toFixed(1)} s`)
   } finally {
-    if (mosquitto?.pid !== undefined) mosquitto.kill('SIGTERM')
+    broker?.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }

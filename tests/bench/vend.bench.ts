@@ -13,7 +13,8 @@
  * Lines: vend.per_s, vend.bare_route_per_s, vend.vs_bare_route, vend.p50_ms, vend.p99_ms; also the
  * server CPU per request on each side (steadier than rates on a shared machine),
  * vend.vends_per_commit (the group commit at work) and vend.ledger_balanced.
- * SQLITE_COMMIT_DELAY_MS / SQLITE_COMMIT_MAX_BATCH try other group-commit settings.
+ * SQLITE_COMMIT_DELAY_MS / SQLITE_COMMIT_MAX_BATCH try other group-commit settings;
+ * GRIDTILL_SQLITE_WORKER=0 keeps SQLite's writer in the main thread instead of its worker thread.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'

@@ -29,7 +29,7 @@ beforeAll(async () => {
     dataDir,
     ports: await freePorts(),
     meterCount: 10,
-    nodeArgs: { agent: [bundle] },
+    nodeArgs: { agent: bundle },
     env: {
       agent: { ...agentEnvForTests(), SIM_ACCEPTOR_PACE: 'fast', VEND_WAIT_MS: '2000', CENTRAL_TIMEOUT_MS: '3000', DONE_TIMEOUT_MS: '1000' },
       central: { LOG_LEVEL: 'warn' },
@@ -52,8 +52,10 @@ describe('kiosk agent under SIGKILL', () => {
     const agentBase = system.urls.kiosk.replace(/\/$/, '')
     const panel = new SimPanel(agentBase)
     const client = new KioskClient(`${agentBase.replace(/^http/, 'ws')}/ws`)
-    const figures = { kills: 0, sessions: 0, notesInserted: 0, byPoint: {} as Record<string, number>, restartMs: 0 }
+    const figures = { kills: 0, sessions: 0, sessionsCompleted: 0, notesInserted: 0, byPoint: {} as Record<string, number>, restartMs: 0 }
     let agentDead = false
+    /** How long a whole session takes here (moving mean), so random kills land anywhere inside one. */
+    let sessionMsMean = 0
 
     const proc = () => system.processes.get('agent')
     const watchExit = () => {
@@ -65,6 +67,7 @@ describe('kiosk agent under SIGKILL', () => {
     /** One resident's top-up, as far as it gets before the agent dies. */
     const session = async (): Promise<void> => {
       await client.screen('attract', 15_000)
+      const t0 = Date.now()
       const resident = pick(residents)
       await panel.tap(resident.cardNo)
       const account = await client.until((v) => v?.screen === 'account' || v?.screen === 'error', 15_000, 'account')
@@ -89,9 +92,13 @@ describe('kiosk agent under SIGKILL', () => {
         await client.until((v) => (v?.session?.insertedFen ?? 0) > before || v?.screen !== 'collecting', 8_000, 'note credited')
       }
       client.send({ type: 'resident.confirm' })
-      await client.screen('done', 20_000)
+      // 'done' shows while the receipt prints; the machine takes "finish" only once it is out.
+      await client.until((v) => v?.screen === 'done' && v.result?.receipt !== 'printing', 20_000, 'receipt out')
       client.send({ type: 'resident.finish' })
       await client.screen('attract')
+      const ms = Date.now() - t0
+      sessionMsMean = sessionMsMean === 0 ? ms : sessionMsMean * 0.9 + ms * 0.1
+      figures.sessionsCompleted++
     }
 
     while (figures.kills < KILLS) {
@@ -105,7 +112,9 @@ describe('kiosk agent under SIGKILL', () => {
       const mode = rnd() < 0.55 ? pick(POINTS) : 'random'
       let timer: NodeJS.Timeout | undefined
       if (mode === 'random') {
-        timer = setTimeout(() => void system.stopProcess('agent', 'SIGKILL'), 200 + Math.floor(rnd() * 2500))
+        // Anywhere from the tap to just past the end of a typical session (measured, not guessed).
+        const windowMs = Math.max(600, Math.round((sessionMsMean || 1500) * 1.2))
+        timer = setTimeout(() => void system.stopProcess('agent', 'SIGKILL'), 50 + Math.floor(rnd() * windowMs))
       } else {
         await panel.crashAt(mode)
       }
@@ -158,6 +167,8 @@ describe('kiosk agent under SIGKILL', () => {
       kills: figures.kills,
       killsByPoint: figures.byPoint,
       sessions: figures.sessions,
+      sessionsCompleted: figures.sessionsCompleted,
+      meanSessionMs: Math.round(sessionMsMean),
       notesInserted: figures.notesInserted,
       cassette,
       credited: agent.credited.length,

@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import type { Browser } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DEMO_STAFF_CARDS, demoCustomers } from '@gridtill/shared'
@@ -24,6 +25,13 @@ const fieldStaff = DEMO_STAFF_CARDS.find((s) => s.role === 'field')!
 const IDLE_TIMEOUT_MS = 12_000
 const IDLE_WARNING_MS = 20_000 // the agent's floor: WCAG 2.2.1 wants ≥ 20 s to answer
 const DONE_TIMEOUT_MS = 10_000
+/**
+ * The agent holds a note in escrow this long before stacking it (ESCROW_HOLD_MS): the window in
+ * which Cancel hands it back. The escrow test waits for the note to show in escrow and presses
+ * Cancel; 3 s is orders of magnitude more than that round trip takes.
+ */
+const ESCROW_HOLD_MS = 3_000
+const DAY_MS = 86_400_000
 
 let system: RunningSystem
 let browser: Browser
@@ -65,6 +73,37 @@ async function meterGets(meterNo: string, token: string): Promise<void> {
 
 const receiptText = (r: { lines: string[] }) => r.lines.join('\n')
 
+/**
+ * A year of daily readings for a meter, written straight into the central's database (the fleet
+ * only reports from now on), ending below the meter's live register so the history stays rising:
+ * more in winter and summer, as a household uses it.
+ */
+function seedYearOfReadings(meterNo: string): void {
+  const db = new Database(join(dataDir, 'central', 'central.db'))
+  try {
+    db.pragma('busy_timeout = 5000')
+    const latest = db.prepare('SELECT at, energy_wh AS energyWh, credit_wh AS creditWh FROM readings WHERE meter_no = ? ORDER BY at DESC LIMIT 1').get(meterNo) as
+      | { at: number; energyWh: number; creditWh: number }
+      | undefined
+    const endAt = (latest?.at ?? Date.now()) - 60_000
+    let energyWh = (latest?.energyWh ?? 3_000_000) - 1000
+    const insert = db.prepare(
+      "INSERT INTO readings (meter_no, at, energy_wh, credit_wh, power_w, relay, tamper) VALUES (?, ?, ?, ?, 300, 'closed', 0) ON CONFLICT DO NOTHING",
+    )
+    const write = db.transaction(() => {
+      for (let d = 0; d <= 365; d++) {
+        const at = endAt - d * DAY_MS
+        insert.run(meterNo, at, energyWh, (latest?.creditWh ?? 0) + d * 5000)
+        const month = new Date(at).getUTCMonth()
+        energyWh -= 5000 + Math.round(3000 * Math.abs(Math.cos((month / 12) * 2 * Math.PI)))
+      }
+    })
+    write()
+  } finally {
+    db.close()
+  }
+}
+
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'gridtill-kiosk-flows-'))
   system = await launchSystem({
@@ -78,6 +117,7 @@ beforeAll(async () => {
         IDLE_WARNING_MS: String(IDLE_WARNING_MS),
         DONE_TIMEOUT_MS: String(DONE_TIMEOUT_MS),
         VEND_WAIT_MS: '8000',
+        ESCROW_HOLD_MS: String(ESCROW_HOLD_MS),
       },
     },
   })
@@ -129,6 +169,8 @@ describe('kiosk flows', () => {
     await kiosk.page.locator('[data-testid="receipt-status"][data-state="printed"]').waitFor({ timeout: 20_000 })
     const token = await tokenOnScreen()
     expect(await kiosk.text('done')).toContain('116.6')
+    // Token status: sent, then accepted once the meter answers (the done screen asks the central).
+    await kiosk.page.locator('[data-testid="token-status"][data-state="accepted"]').waitFor({ timeout: 30_000 })
     await shots.capture('done', 'done')
 
     await kiosk.backToAttract()
@@ -145,38 +187,24 @@ describe('kiosk flows', () => {
     const meterNo = c.meters[0]!.meterNo
     const shots = new Screenshots('cancel with a note in escrow', kiosk)
     await identify(c.cardNo)
+    await shots.capture('account', 'account')
     await kiosk.testId('insert-cash').click()
     await kiosk.screen('collecting')
     await shots.capture('collecting', 'collecting')
 
     const before = await panel.state()
-    // The agent stacks a note the moment the acceptor offers it from escrow, so the only window a
-    // resident has is while the acceptor is still validating it (~0.4 s on the simulator): the
-    // note goes in and Cancel is pressed in the same breath — from the page itself, so no
-    // round trip through the test runner eats the window — and the note reaches escrow with the
-    // session closing, where the agent sends it back.
-    const inserted = await kiosk.page.evaluate(async () => {
-      const res = await fetch('/sim/note', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ valueFen: 2000 }),
-      })
-      const { accepted } = (await res.json()) as { accepted: boolean }
-      if (accepted) document.querySelector<HTMLButtonElement>('[data-screen="collecting"] [data-intent="resident.cancel"]')?.click()
-      return accepted
-    })
-    expect(inserted).toBe(true)
+    // The agent holds a note in escrow for ESCROW_HOLD_MS before stacking it: the test waits until
+    // the screen shows the note waiting, then presses Cancel — the agent hands the note back.
+    await panel.insertNote(20)
+    await kiosk.testId('escrow').waitFor({ timeout: 15_000 })
+    await shots.capture('collecting-escrow', 'collecting')
+    await kiosk.intent('resident.cancel').click()
     await kiosk.screen('attract')
     await shots.capture('attract', 'attract')
 
-    // Returned: the cassette is as it was, and it stays so once the acceptor has settled.
-    await new Promise((r) => setTimeout(r, 2_000))
+    // Returned: the simulator's acceptor has nothing in escrow, and the cassette is as it was.
+    await expect.poll(async () => (await panel.state()).acceptor.cassette, { timeout: 10_000 }).toEqual(before.acceptor.cassette)
     const after = await panel.state()
-    // Should the note have been stacked after all, the cash box count of the last test still adds up.
-    for (const [v, n] of Object.entries(after.acceptor.cassette.countsByValueFen)) {
-      for (let i = before.acceptor.cassette.countsByValueFen[v] ?? 0; i < n; i++) noteStacked(Number(v))
-    }
-    expect(after.acceptor.cassette).toEqual(before.acceptor.cassette)
     // Nothing credited: no receipt, no vend for the meter.
     expect(after.printer.receipts.length).toBe(before.printer.receipts.length)
     expect(await deliveries(system, meterNo)).toEqual([])
@@ -188,10 +216,12 @@ describe('kiosk flows', () => {
     const meterNo = c.meters[0]!.meterNo
     const shots = new Screenshots('walking away after paying', kiosk)
     await identify(c.cardNo)
+    await shots.capture('account', 'account')
     await kiosk.testId('insert-cash').click()
     await kiosk.screen('collecting')
     await insert(20, 2000)
     await insert(10, 3000)
+    await shots.capture('collecting-30', 'collecting')
     const receiptsBefore = (await panel.receipts()).length
 
     // Nobody touches anything: "are you still there?" with a countdown…
@@ -227,6 +257,7 @@ describe('kiosk flows', () => {
     const meterNo = c.meters[0]!.meterNo
     const shots = new Screenshots('offline vend', kiosk)
     await identify(c.cardNo)
+    await shots.capture('account', 'account')
     await kiosk.testId('insert-cash').click()
     await kiosk.screen('collecting')
 
@@ -273,9 +304,11 @@ describe('kiosk flows', () => {
     const c = customer(5)
     const shots = new Screenshots('reprint', kiosk)
     await identify(c.cardNo)
+    await shots.capture('account', 'account')
     await kiosk.testId('insert-cash').click()
     await kiosk.screen('collecting')
     await insert(20, 2000)
+    await shots.capture('collecting-20', 'collecting')
     await kiosk.testId('buy').click()
     await kiosk.page.locator('[data-screen="done"][data-status="vended"]').waitFor({ timeout: 30_000 })
     await kiosk.page.locator('[data-testid="receipt-status"][data-state="printed"]').waitFor({ timeout: 20_000 })
@@ -335,6 +368,60 @@ describe('kiosk flows', () => {
     await expect.poll(() => kiosk.htmlLang()).toBe('zh-CN')
     expect(await kiosk.testId('lang-zh-CN').getAttribute('aria-pressed')).toBe('true')
     await shots.capture('attract-zh', 'attract')
+  })
+
+  it('history and token status', async () => {
+    const c = customer(7)
+    const meterNo = c.meters[0]!.meterNo
+    const shots = new Screenshots('history and token status', kiosk)
+    await expect.poll(async () => (await fleetMeter(system, meterNo)).meterNo, { timeout: 30_000 }).toBe(meterNo)
+    seedYearOfReadings(meterNo)
+
+    await identify(c.cardNo)
+    await shots.capture('account', 'account')
+
+    await kiosk.testId('insert-cash').click()
+    await kiosk.screen('collecting')
+    await insert(20, 2000)
+    await shots.capture('collecting-20', 'collecting')
+    await kiosk.testId('buy').click()
+    await kiosk.page.locator('[data-screen="done"][data-status="vended"]').waitFor({ timeout: 30_000 })
+    const token = await tokenOnScreen()
+    await kiosk.page.locator('[data-testid="token-status"][data-state="accepted"]').waitFor({ timeout: 30_000 })
+    await kiosk.page.locator('[data-testid="receipt-status"][data-state="printed"]').waitFor({ timeout: 20_000 })
+    await shots.capture('done-token-accepted', 'done')
+    await kiosk.backToAttract()
+
+    // The same card again: its history has the purchase, its token and the meter's answer.
+    await identify(c.cardNo)
+    // The year of readings gives the rate, the accepted token the credit: a few days' worth.
+    await expect.poll(async () => Number(await kiosk.testId('days-left').getAttribute('data-days')), { timeout: 10_000 }).toBeGreaterThan(0)
+    await shots.capture('account-again', 'account')
+    await kiosk.testId('show-history').click()
+    await kiosk.page.locator('[data-screen="history"][data-status="ready"]').waitFor({ timeout: 20_000 })
+    await kiosk.landscape.locator('[data-screen="history"][data-status="ready"]').waitFor({ timeout: 20_000 })
+    const item = kiosk.page.getByTestId('history-item').first()
+    expect(digitsOnly(await item.getByTestId('token').innerText())).toBe(token)
+    expect(await item.getByTestId('token-status').getAttribute('data-state')).toBe('accepted')
+    // Twelve months, the full ones before this one with the seeded use in them.
+    const bars = kiosk.page.locator('[data-testid="monthly-chart"] [data-month]')
+    await expect.poll(() => bars.count()).toBe(12)
+    const wh = await bars.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-wh')))
+    expect(wh.slice(1, 11).every((v) => v !== '' && Number(v) > 100_000)).toBe(true)
+    await shots.capture('history', 'history')
+
+    await kiosk.testId('language-toggle').click()
+    await expect.poll(() => kiosk.htmlLang()).toBe('en')
+    await shots.capture('history-en', 'history')
+    // Large text: the history still fits and the bar still stays in reach.
+    await kiosk.testId('large-text-toggle').click()
+    await expect.poll(() => kiosk.page.locator('html.large-text').count()).toBe(1)
+    await shots.capture('history-en-large-text', 'history')
+
+    await kiosk.testId('back').click()
+    await kiosk.screen('account')
+    await kiosk.intent('resident.cancel').click()
+    await kiosk.screen('attract')
   })
 
   it('survives the agent restarting', async () => {

@@ -105,6 +105,12 @@ export class KioskScreens {
   async backToAttract(): Promise<void> {
     const screen = await this.current().catch(() => null)
     if (screen === 'done') await this.testId('finish').click()
+    // History has only Back: back to the account, whose Cancel ends the session.
+    else if (screen === 'history') {
+      await this.intent('resident.back').click()
+      await this.screen('account')
+      await this.intent('resident.cancel').click()
+    }
     else if (screen === 'service') await this.intent('staff.exit').click()
     else if (screen !== 'attract' && screen !== null) await this.intent('resident.cancel').click().catch(() => undefined)
     await this.screen('attract')

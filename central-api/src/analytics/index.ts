@@ -140,6 +140,7 @@ export {
   readingsFor,
   seasonFactor,
   syntheticFleet,
+  syntheticMeterFor,
   type FleetOptions,
   type Plant,
   type Profile,

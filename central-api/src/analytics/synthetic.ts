@@ -189,6 +189,43 @@ export function syntheticFleet(opts: FleetOptions): SyntheticMeter[] {
   return out
 }
 
+/**
+ * One synthetic meter standing in for a real one (the demo estate's history): its profile and
+ * floor area are given, the rest drawn from `seed` the way syntheticFleet draws them.
+ */
+export function syntheticMeterFor(m: {
+  meterNo: string
+  profile: Profile
+  areaM2: number
+  site: string
+  siteKind: SiteKind
+  building: string
+  unit: string
+  seed: number
+  /** Never lets the credit run out (a common-area meter on a post-paid supply). */
+  alwaysTopsUp?: boolean
+}): SyntheticMeter {
+  const rng = new Prng(m.seed)
+  const sizeFactor = m.profile === 'household' ? m.areaM2 / 90 : 1
+  const scale = sizeFactor * Math.exp((m.profile === 'factory' ? 0.4 : 0.3) * rng.normal())
+  const typicalDailyWh = CURVE_W[m.profile].reduce((a, w) => a + w, 0) * scale
+  return {
+    meterNo: m.meterNo,
+    profile: m.profile,
+    site: m.site,
+    siteKind: m.siteKind,
+    building: m.building,
+    unit: m.unit,
+    areaM2: m.areaM2,
+    scale,
+    seed: hash32(m.seed),
+    typicalDailyWh,
+    topUpDays: 7 + rng.next() * 30,
+    topUpAtDays: m.alwaysTopsUp === true ? 1e6 : 1 + rng.next() * 4,
+    lateProb: m.alwaysTopsUp === true ? 0 : rng.next() < 0.15 ? 0.6 : 0.02,
+  }
+}
+
 function makeReading(
   meterNo: string,
   at: number,

@@ -5,13 +5,16 @@
  */
 import type { FastifyBaseLogger } from 'fastify'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { MeterReading, MeterStatus, TokenAck, type Clock } from '@gridtill/shared'
+import { MeterEvent, MeterReading, MeterStatus, TokenAck, type Clock } from '@gridtill/shared'
+import type { LowCreditMonitor } from '../notifications/low-credit.ts'
 import type { Metrics } from '../plugins/metrics.ts'
 import type { Repository } from '../storage/repository.ts'
+import { isCommandId } from './meter-control.ts'
 
 const ackCheck = TypeCompiler.Compile(TokenAck)
 const readingCheck = TypeCompiler.Compile(MeterReading)
 const statusCheck = TypeCompiler.Compile(MeterStatus)
+const eventCheck = TypeCompiler.Compile(MeterEvent)
 
 const TOPIC_RE = /^gridtill\/meters\/([0-9]{11})\/(acks|readings|status|events)$/
 /** A meter payload is a few hundred bytes; anything far larger is not one. */
@@ -22,6 +25,10 @@ export interface InboundContext {
   clock: Clock
   log: FastifyBaseLogger
   metrics: Metrics
+  /** Low-credit alerts; absent in tests that do not exercise them. */
+  lowCredit?: LowCreditMonitor | undefined
+  /** A meter came (back) online and something waiting for it is now due: publish it. */
+  onMeterOnline?: ((meterNo: string) => void) | undefined
 }
 
 export type InboundResult = 'settled' | 'duplicate' | 'stored' | 'ignored' | 'dropped'
@@ -53,9 +60,7 @@ export async function handleMeterMessage(topic: string, payload: Buffer, ctx: In
     case 'status':
       return handleStatus(meterNo, body, ctx)
     case 'events':
-      // No event schema yet (a later issue); keep a trace for field staff.
-      ctx.log.info({ meterNo }, 'meter event received')
-      return 'ignored'
+      return handleEvent(meterNo, body, ctx)
     default:
       return 'dropped'
   }
@@ -66,6 +71,7 @@ async function handleAck(meterNo: string, body: unknown, ctx: InboundContext): P
     ctx.log.warn({ meterNo, problem: ackCheck.Errors(body).First()?.message }, 'bad token ack dropped')
     return 'dropped'
   }
+  if (isCommandId(body.deliveryId)) return handleCommandAck(meterNo, body, ctx)
   const delivery = await ctx.repo.getDelivery(body.deliveryId)
   if (delivery === null || delivery.meterNo !== meterNo || !delivery.tokens.includes(body.token)) {
     ctx.log.warn({ meterNo, deliveryId: body.deliveryId }, 'ack for an unknown delivery or token dropped')
@@ -97,7 +103,63 @@ async function handleAck(meterNo: string, body: unknown, ctx: InboundContext): P
   const fields = { deliveryId: delivery.id, vendId: delivery.vendId, meterNo, state: settled.state, reason: settled.reason, latencySeconds }
   if (settled.state === 'accepted') ctx.log.info(fields, 'token delivery accepted')
   else ctx.log.warn(fields, 'token delivery rejected by meter')
+  // A top-up may end a low-credit episode.
+  if (settled.state === 'accepted' && body.creditWh !== undefined) await ctx.lowCredit?.onCredit(meterNo, body.creditWh)
   return 'settled'
+}
+
+/** A management token (max power, clear tamper) sent as a command, answered like a token. */
+async function handleCommandAck(meterNo: string, body: TokenAck, ctx: InboundContext): Promise<InboundResult> {
+  const command = await ctx.repo.getMeterCommand(body.deliveryId)
+  if (command === null || command.meterNo !== meterNo || command.tokens === null || !command.tokens.includes(body.token)) {
+    ctx.log.warn({ meterNo, commandId: body.deliveryId }, 'ack for an unknown command or token dropped')
+    return 'dropped'
+  }
+  // USED: the meter already took this very token (an earlier ack was lost).
+  const done = body.result === 'accepted' || body.reason === 'USED'
+  const reason = body.result === 'accepted' ? null : (body.reason ?? 'OTHER')
+  const now = ctx.clock.now()
+  // The meter's state first: whoever sees the command done also sees its effect.
+  if (done && command.kind === 'clearTamper' && command.state !== 'done') await ctx.repo.recordMeterEvent(meterNo, { tamper: false }, body.at)
+  const r = await ctx.repo.settleMeterCommand(command.id, meterNo, { state: done ? 'done' : 'refused', reason }, now)
+  if (r.kind !== 'settled') return 'duplicate'
+  ctx.log.info({ commandId: command.id, meterNo, kind: command.kind, state: r.command?.state, reason }, 'meter command answered')
+  return 'settled'
+}
+
+async function handleEvent(meterNo: string, body: unknown, ctx: InboundContext): Promise<InboundResult> {
+  if (!eventCheck.Check(body) || body.meterNo !== meterNo) {
+    ctx.log.warn({ meterNo }, 'bad meter event dropped')
+    return 'dropped'
+  }
+  switch (body.event) {
+    case 'commandDone':
+    case 'commandRefused': {
+      if (body.commandId === undefined || !isCommandId(body.commandId)) return 'ignored'
+      const outcome = { state: body.event === 'commandDone' ? ('done' as const) : ('refused' as const), reason: body.reason ?? null }
+      const r = await ctx.repo.settleMeterCommand(body.commandId, meterNo, outcome, ctx.clock.now())
+      if (r.kind === 'unknown') {
+        ctx.log.warn({ meterNo, commandId: body.commandId }, 'answer to an unknown command dropped')
+        return 'dropped'
+      }
+      if (r.kind === 'settled') ctx.log.info({ commandId: body.commandId, meterNo, kind: r.command?.kind, state: outcome.state, reason: outcome.reason }, 'meter command answered')
+      return r.kind === 'settled' ? 'settled' : 'duplicate'
+    }
+    case 'relayOpened':
+    case 'relayClosed':
+      await ctx.repo.recordMeterEvent(meterNo, { relay: body.event === 'relayOpened' ? 'open' : 'closed' }, body.at)
+      return 'stored'
+    case 'tamper':
+      ctx.log.warn({ meterNo, reason: body.reason }, 'meter reports tampering')
+      await ctx.repo.recordMeterEvent(meterNo, { tamper: true }, body.at)
+      return 'stored'
+    case 'lowCredit':
+    case 'creditExhausted':
+    case 'powerLimitExceeded':
+      // The central's own days-left estimate drives alerts; these are kept as a trace.
+      ctx.log.info({ meterNo, event: body.event, creditWh: body.creditWh }, 'meter event')
+      return 'ignored'
+  }
 }
 
 async function handleReading(meterNo: string, body: unknown, ctx: InboundContext): Promise<InboundResult> {
@@ -105,7 +167,9 @@ async function handleReading(meterNo: string, body: unknown, ctx: InboundContext
     ctx.log.warn({ meterNo }, 'bad reading dropped')
     return 'dropped'
   }
-  return (await ctx.repo.insertReading(body)) ? 'stored' : 'duplicate'
+  if (!(await ctx.repo.ingestReading(body))) return 'duplicate'
+  await ctx.lowCredit?.onCredit(meterNo, body.creditWh)
+  return 'stored'
 }
 
 async function handleStatus(meterNo: string, body: unknown, ctx: InboundContext): Promise<InboundResult> {
@@ -113,5 +177,11 @@ async function handleStatus(meterNo: string, body: unknown, ctx: InboundContext)
     ctx.log.warn({ meterNo }, 'bad meter status dropped')
     return 'dropped'
   }
-  return (await ctx.repo.setMeterOnline(meterNo, body.online)) ? 'stored' : 'dropped'
+  // Stamped with our receive time, not body.at: a last will carries its connect time, older than
+  // the online status it overrides; the broker keeps one topic's messages in order.
+  const r = await ctx.repo.recordMeterStatus(meterNo, body.online, ctx.clock.now())
+  if (!r.known) return 'dropped'
+  // What waited for this meter (made due in that same write) goes now rather than after its backoff.
+  if (r.madeDue > 0) ctx.onMeterOnline?.(meterNo)
+  return 'stored'
 }

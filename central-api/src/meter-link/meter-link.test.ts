@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { API_PREFIX, TokenDelivery, meterTopic, type TokenAck, type VendResponse, type VendStatusResponse } from '@gridtill/shared'
 import { ADMIN, enrollDemoKiosk, FIRST_METER, makeApp, signed, vendBody, type TestApp, type TestKiosk } from '../test-support.ts'
 import { backoffMs, BACKOFF_CAP_MS } from './delivery-worker.ts'
+import { BROKERS, brokerConfig, runId } from './test-brokers.ts'
 
 async function waitFor<T>(fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, what: string, ms = 5_000): Promise<T> {
   const until = Date.now() + ms
@@ -23,7 +24,7 @@ describe('delivery backoff', () => {
   })
 })
 
-describe('meter link over the embedded broker', () => {
+describe.each(BROKERS)('meter link over the %s broker', (broker) => {
   let t: TestApp
   let kiosk: TestKiosk
   let meter: MqttClient
@@ -31,10 +32,10 @@ describe('meter link over the embedded broker', () => {
   let received: TokenDelivery[]
 
   beforeEach(async () => {
-    t = await makeApp({ meterLink: true })
+    t = await makeApp({ meterLink: true, config: brokerConfig(broker) })
     kiosk = await enrollDemoKiosk(t.app)
     received = []
-    meter = await mqtt.connectAsync(t.app.meterLink!.url, { clientId: `meter-${FIRST_METER}`, clean: true })
+    meter = await mqtt.connectAsync(t.app.meterLink!.url, { clientId: `meter-${FIRST_METER}-${runId()}`, clean: true })
     meter.on('message', (_topic, payload) => received.push(JSON.parse(payload.toString()) as TokenDelivery))
     await meter.subscribeAsync(meterTopic(FIRST_METER, 'tokens'), { qos: 1 })
   })

@@ -1,6 +1,7 @@
 /**
  * The central's end of the meter link: an MQTT client (QoS 1, persistent session) on the embedded
- * broker or MQTT_URL, the inbound handlers, and the delivery outbox worker.
+ * broker or MQTT_URL, the inbound handlers, the delivery outbox worker, the command outbox worker
+ * and the low-credit monitor.
  */
 import type { FastifyBaseLogger } from 'fastify'
 import mqtt, { type MqttClient } from 'mqtt'
@@ -8,8 +9,11 @@ import { METER_TOPIC_WILDCARD, meterTopic, type Clock, type TokenDelivery } from
 import type { Metrics } from '../plugins/metrics.ts'
 import type { Repository } from '../storage/repository.ts'
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts'
-import { DeliveryWorker } from './delivery-worker.ts'
-import { handleMeterMessage } from './inbound.ts'
+import { LowCreditMonitor, type LowCreditOptions } from '../notifications/low-credit.ts'
+import type { Notifier } from '../notifications/notifier.ts'
+import { commandWorker, type CommandMessage, type CommandWorker } from './command-worker.ts'
+import { deliveryWorker, type DeliveryWorker } from './delivery-worker.ts'
+import { handleMeterMessage, type InboundContext } from './inbound.ts'
 
 export interface MeterLinkOptions {
   /** External broker; undefined starts the embedded one on host:embeddedPort. */
@@ -21,6 +25,8 @@ export interface MeterLinkOptions {
   clock: Clock
   log: FastifyBaseLogger
   metrics: Metrics
+  notifier: Notifier
+  lowCredit?: LowCreditOptions
 }
 
 const PUBACK_TIMEOUT_MS = 10_000
@@ -31,17 +37,42 @@ export class MeterLink {
   private client: MqttClient | null = null
   private subscribed = false
   readonly worker: DeliveryWorker
+  readonly commands: CommandWorker
+  readonly lowCredit: LowCreditMonitor
+  private readonly inbound: InboundContext
   /** The broker URL in use (the embedded one's once started). */
   url = ''
 
   constructor(private readonly opts: MeterLinkOptions) {
-    this.worker = new DeliveryWorker({
+    this.worker = deliveryWorker({
       repo: opts.repo,
       clock: opts.clock,
       log: opts.log,
       connected: () => this.connected,
       publish: (meterNo, message) => this.publish(meterNo, message),
     })
+    this.commands = commandWorker({
+      repo: opts.repo,
+      clock: opts.clock,
+      log: opts.log,
+      connected: () => this.connected,
+      publish: (meterNo, message) => this.publishCommand(meterNo, message),
+    })
+    this.lowCredit = new LowCreditMonitor({ repo: opts.repo, clock: opts.clock, log: opts.log, notifier: opts.notifier }, opts.lowCredit)
+    this.inbound = {
+      repo: opts.repo,
+      clock: opts.clock,
+      log: opts.log,
+      metrics: opts.metrics,
+      lowCredit: this.lowCredit,
+      onMeterOnline: () => this.meterOnline(),
+    }
+  }
+
+  /** What waited for this meter was made due by its online status: look now. */
+  private meterOnline(): void {
+    this.worker.kick()
+    this.commands.kick()
   }
 
   get connected(): boolean {
@@ -88,6 +119,7 @@ export class MeterLink {
           this.subscribed = true
           log.info({ broker: redactUrl(this.url) }, 'meter link connected')
           this.worker.kick()
+          this.commands.kick()
           resolve()
         })
       })
@@ -98,22 +130,31 @@ export class MeterLink {
     })
     client.on('error', (err) => log.warn({ err: err.message }, 'meter link error'))
     client.on('message', (topic, payload) => {
-      handleMeterMessage(topic, payload, this.opts).catch((err: unknown) => log.error({ err, topic }, 'meter message handler failed'))
+      handleMeterMessage(topic, payload, this.inbound).catch((err: unknown) => log.error({ err, topic }, 'meter message handler failed'))
     })
     this.worker.start()
+    this.commands.start()
     let timer: NodeJS.Timeout | undefined
     await Promise.race([firstSubscribe, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))])
     clearTimeout(timer)
   }
 
-  async publish(meterNo: string, message: TokenDelivery): Promise<void> {
+  publish(meterNo: string, message: TokenDelivery): Promise<void> {
+    return this.publishTo(meterTopic(meterNo, 'tokens'), message)
+  }
+
+  publishCommand(meterNo: string, message: CommandMessage): Promise<void> {
+    return this.publishTo(meterTopic(meterNo, message.leaf), message.payload)
+  }
+
+  private async publishTo(topic: string, message: object): Promise<void> {
     const client = this.client
     if (client === null || !this.connected) throw new Error('meter link not connected')
     // The broker's PUBACK normally comes in milliseconds; don't let a half-dead link stall the worker.
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no PUBACK within 10 s')), PUBACK_TIMEOUT_MS)))
     try {
-      await Promise.race([client.publishAsync(meterTopic(meterNo, 'tokens'), JSON.stringify(message), { qos: 1 }), timeout])
+      await Promise.race([client.publishAsync(topic, JSON.stringify(message), { qos: 1 }), timeout])
     } finally {
       clearTimeout(timer)
     }
@@ -121,6 +162,7 @@ export class MeterLink {
 
   async stop(): Promise<void> {
     await this.worker.stop()
+    await this.commands.stop()
     const client = this.client
     this.client = null
     this.subscribed = false

@@ -17,7 +17,8 @@ declare module 'fastify' {
 
 export const storagePlugin = fp<{ config: Config; clock: Clock }>(
   async (app, opts) => {
-    const repo = await openRepository(opts.config, opts.clock.now())
+    // SQLite's writer (statements and each group commit's fsync) runs beside the request handling.
+    const repo = await openRepository(opts.config, opts.clock.now(), { sqliteWorker: process.env.GRIDTILL_SQLITE_WORKER !== '0' })
     app.decorate('repo', repo)
     app.addHook('onClose', () => repo.close())
     app.addHook('onSend', async (_req, _reply, payload) => {

@@ -5,11 +5,20 @@
  * modules the repository calls; the engines only run SQL.
  *
  * Every method resolves after its writes are durable, except the two marked "applied": those
- * resolve once this process can see the write, and settled() (awaited before every reply) makes
- * it durable. They are the per-request bookkeeping whose only effect is on the request's own answer.
+ * resolve once this process acts on the write (a second call sees it), and settled() (awaited
+ * before every reply) makes what they wrote durable. They are the per-request bookkeeping whose
+ * only effect is on the request's own answer. In the server on SQLite (one process, writer in a
+ * worker thread) both are decided in memory, see sqlite/process-guards.ts: a nonce's row joins the
+ * next group commit, which settled() waits for; a vend claim needs no row.
  */
 import type { AccountTariffState, DeliveryState, TariffDefinition, TariffVendResult, VendResponse } from '@gridtill/shared'
 import type { EncryptedVendingKey } from '../security-module/index.ts'
+import type { AnalyticsStore } from './analytics-repository.ts'
+import type { CashStore } from './cash-repository.ts'
+import type { ConsoleStore } from './console-repository.ts'
+import type { FieldOpsStore } from './field-ops-repository.ts'
+import type { HistoryStore } from './history-repository.ts'
+import type { Backoff, MeterControlStore } from './meter-control-repository.ts'
 
 export type Ea = '07' | '11'
 export type Dkga = '02' | '04'
@@ -138,6 +147,8 @@ export interface LedgerCheck {
   walletsMismatched: number
   /** Accounts whose arrears_fen differs from the ledger's arrears receivable. */
   arrearsMismatched: number
+  /** Collections, counts and bank deposits whose transfers differ from their rows (sql/cash-ops.ts). */
+  collectionsUnbalanced: number
 }
 
 export interface AuditEntryInput {
@@ -256,7 +267,7 @@ export interface StaffRequestRecord {
   decisionNote: string | null
 }
 
-export interface Repository {
+export interface Repository extends HistoryStore, FieldOpsStore, MeterControlStore, CashStore, AnalyticsStore, ConsoleStore {
   readonly engine: 'sqlite' | 'postgres'
   close(): Promise<void>
   ping(): Promise<boolean>
@@ -320,7 +331,7 @@ export interface Repository {
    * Claims up to `limit` due deliveries for one publish attempt each: marks them sent and sets the
    * next attempt from `backoffMs(attempts)`. Rows another instance is claiming are skipped.
    */
-  claimDueDeliveries(now: number, limit: number, backoffMs: (attempts: number) => number): Promise<DeliveryRecord[]>
+  claimDueDeliveries(now: number, limit: number, backoffMs: Backoff): Promise<DeliveryRecord[]>
   nextDueAt(): Promise<number | null>
   /**
    * Applies a meter's answer once. 'duplicate' when the delivery was already final; 'voided' when

@@ -5,6 +5,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { CURRENCY, DEMO_KIOSK, DEMO_SITE, DEMO_STAFF_CARDS, DEMO_STS, DEMO_TARIFF, demoCustomers, formatKeyHex, keyBits, panFor, type TariffDefinition } from '@gridtill/shared'
+import { DEFAULT_TIME_ZONE } from '../analytics/calendar.ts'
+import { writeDemoHistory } from '../analytics-service/demo-history.ts'
 import type { MeterProgramming } from '../meter-link/meter-programming.ts'
 import { hashEnrollmentCode } from '../plugins/enrollment-code.ts'
 import type { SecurityModule } from '../security-module/index.ts'
@@ -120,12 +122,16 @@ export async function seedDemoIfEmpty(
   keys: { importVendingKey(keyId: string, vendingKey: Uint8Array): Promise<void> },
   meterCount: number,
   now: number,
+  timeZone = DEFAULT_TIME_ZONE,
 ): Promise<boolean> {
   if (!(await repo.isEmpty())) return false
   // The vending key first: meters reference it. Importing again after a crash just replaces it.
   await keys.importVendingKey(DEMO_VENDING_KEY_ID, new Uint8Array(Buffer.from(DEMO_STS.vendingKeyHex, 'hex')))
   // Two instances starting together on one empty database: only one seeds.
-  return repo.seed(demoSeedPlan(meterCount, now, await hashEnrollmentCode(DEMO_KIOSK.enrollmentCode)), { onlyIfEmpty: true })
+  const seeded = await repo.seed(demoSeedPlan(meterCount, now, await hashEnrollmentCode(DEMO_KIOSK.enrollmentCode)), { onlyIfEmpty: true })
+  // A year of usage history, so the console's analytics have something to show (issue 10).
+  if (seeded) await writeDemoHistory(repo, timeZone, now)
+  return seeded
 }
 
 /** Every meter's programming, decoder key included (demo and simulators only). */

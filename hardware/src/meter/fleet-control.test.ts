@@ -384,7 +384,9 @@ describe('state store', () => {
     const second = await build({ statePath: path, connector: memory2 })
     expect(second.meter().creditWh).toBe(10_000)
     memory2.send(M, 'tokens', { ...delivery, deliveryId: 'd-78' })
-    await new Promise((r) => setTimeout(r, 50))
+    // The answer waits for its commit on the store's writer thread.
+    for (let i = 0; i < 400 && !memory2.published.some((p) => p.leaf === 'acks'); i++)
+      await new Promise((r) => setTimeout(r, 5))
     expect(memory2.published.find((p) => p.leaf === 'acks')?.payload).toMatchObject({
       result: 'rejected',
       reason: 'USED',

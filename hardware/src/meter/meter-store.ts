@@ -6,7 +6,9 @@
  * waits for the promise `markDirty` returns.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 
 export interface MeterStoreOptions {
@@ -18,6 +20,12 @@ export interface MeterStoreOptions {
   /** Now, for updated_at. */
   now?: () => number
   onError?: (err: Error) => void
+  /**
+   * Commit on a writer thread (default for a file store): the fsync then no longer stalls the
+   * fleet's event loop, so the 10 000 links keep being served while a window's rows are written.
+   * `false` commits inline (an in-memory store always does).
+   */
+  writerThread?: boolean
 }
 
 export interface MeterStoreStats {
@@ -39,6 +47,96 @@ interface Pending {
  */
 const LAZY_ROWS_PER_COMMIT = 128
 
+const UPSERT_SQL = `INSERT INTO meter_state (meter_no, snapshot, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT(meter_no) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at`
+
+/**
+ * The writer thread: one connection of its own (WAL, synchronous=FULL), one transaction per
+ * window, in the order posted. Plain CommonJS so it runs without a TypeScript loader. `inflight`
+ * counts posted windows not yet written; flush() waits on it.
+ */
+const WRITER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.pragma('busy_timeout = 5000');
+const upsert = db.prepare(workerData.sql);
+const write = db.transaction((rows, at) => { for (const r of rows) upsert.run(r[0], r[1], at); });
+const inflight = new Int32Array(workerData.inflight);
+parentPort.on('message', (m) => {
+  const t0 = performance.now();
+  let error = null;
+  try { write(m.rows, m.at); } catch (e) { error = String((e && e.message) || e); }
+  Atomics.sub(inflight, 0, 1);
+  Atomics.notify(inflight, 0);
+  parentPort.postMessage({ id: m.id, error, ms: performance.now() - t0 });
+});
+`
+
+interface WriterWindow {
+  batch: Array<[string, Pending]>
+}
+
+/** Commits windows on a thread of its own; answers arrive as messages, in order. */
+class WriterThread {
+  private readonly worker: Worker
+  private readonly inflight: Int32Array
+  private readonly windows = new Map<number, WriterWindow>()
+  private nextId = 1
+  private failed: Error | null = null
+
+  constructor(file: string, onDone: (w: WriterWindow, error: Error | null, ms: number) => void) {
+    const shared = new SharedArrayBuffer(4)
+    this.inflight = new Int32Array(shared)
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+    this.worker = new Worker(WRITER_SOURCE, {
+      eval: true,
+      workerData: { file, driver, sql: UPSERT_SQL, inflight: shared },
+    })
+    this.worker.on('message', (m: { id: number; error: string | null; ms: number }) => {
+      const w = this.windows.get(m.id)
+      if (!w) return
+      this.windows.delete(m.id)
+      onDone(w, m.error === null ? null : new Error(m.error), m.ms)
+    })
+    this.worker.on('error', (err) => {
+      // The thread is gone: fail what it held (the fleet withholds those acks; the central retries).
+      this.failed = err
+      Atomics.store(this.inflight, 0, 0)
+      for (const [id, w] of this.windows) {
+        this.windows.delete(id)
+        onDone(w, err, 0)
+      }
+    })
+    // Pending lazy writes must not keep a finished process alive; close() flushes them.
+    this.worker.unref()
+  }
+
+  post(rows: ReadonlyArray<readonly [string, string]>, at: number, w: WriterWindow): void {
+    if (this.failed !== null) throw this.failed
+    const id = this.nextId++
+    this.windows.set(id, w)
+    Atomics.add(this.inflight, 0, 1)
+    this.worker.postMessage({ id, rows, at })
+  }
+
+  /** Blocks until every posted window is written (shutdown, tests). */
+  drain(): void {
+    for (;;) {
+      const n = Atomics.load(this.inflight, 0)
+      if (n <= 0) return
+      if (Atomics.wait(this.inflight, 0, n, 30_000) === 'timed-out')
+        throw new Error('meter store writer thread did not finish')
+    }
+  }
+
+  close(): void {
+    void this.worker.terminate()
+  }
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meter_state (
   meter_no   TEXT PRIMARY KEY,
@@ -53,6 +151,7 @@ export class MeterStore {
   readonly stats: MeterStoreStats = { commits: 0, rowsWritten: 0, maxCommitMs: 0 }
   private readonly db: Database.Database
   private readonly upsert: Database.Statement<[string, string, number]>
+  private readonly writer: WriterThread | null
   private readonly groupCommitMs: number
   private readonly lazyMs: number
   private readonly now: () => number
@@ -67,14 +166,15 @@ export class MeterStore {
   private constructor(path: string, db: Database.Database, opts: MeterStoreOptions) {
     this.path = path
     this.db = db
-    this.upsert = db.prepare(
-      `INSERT INTO meter_state (meter_no, snapshot, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT(meter_no) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at`,
-    )
+    this.upsert = db.prepare(UPSERT_SQL)
     this.groupCommitMs = opts.groupCommitMs ?? 4
     this.lazyMs = opts.lazyMs ?? 5_000
     this.now = opts.now ?? Date.now
     this.onError = opts.onError ?? (() => {})
+    this.writer =
+      path !== ':memory:' && opts.writerThread !== false
+        ? new WriterThread(path, (w, err, ms) => this.written(w.batch, err, ms))
+        : null
   }
 
   static open(opts: MeterStoreOptions): MeterStore {
@@ -172,12 +272,13 @@ export class MeterStore {
     return promise
   }
 
-  /** Commits every dirty meter now (tests, shutdown). */
+  /** Commits every dirty meter now and waits until it is on disk (tests, shutdown). */
   flush(): void {
     clearTimeout(this.timer)
     this.timer = undefined
     this.dueAt = Infinity
     this.commit([...this.dirty])
+    this.writer?.drain()
   }
 
   /**
@@ -208,24 +309,37 @@ export class MeterStore {
     if (batch.length === 0) return
     for (const [meterNo] of batch) this.dirty.delete(meterNo)
     const started = performance.now()
+    const at = this.now()
     try {
-      const at = this.now()
       const rows = batch.map(([meterNo, p]) => [meterNo, JSON.stringify(p.collect())] as const)
+      if (this.writer !== null) {
+        // Snapshots are taken here, in order; the thread writes windows in the order posted.
+        this.writer.post(rows, at, { batch })
+        return
+      }
       this.db.transaction(() => {
         for (const [meterNo, json] of rows) this.upsert.run(meterNo, json, at)
       })()
     } catch (err) {
+      this.written(batch, err as Error, 0)
+      return
+    }
+    this.written(batch, null, performance.now() - started)
+  }
+
+  /** A window is on disk (or failed): answer its waiters. */
+  private written(batch: Array<[string, Pending]>, err: Error | null, ms: number): void {
+    if (err !== null) {
       // Keep them dirty (unless changed again meanwhile, which re-marked them): the next window retries.
       for (const [meterNo, p] of batch) {
         if (!this.dirty.has(meterNo))
           this.dirty.set(meterNo, { collect: p.collect, urgent: p.urgent, waiters: [] })
-        for (const w of p.waiters) w.reject(err as Error)
+        for (const w of p.waiters) w.reject(err)
       }
-      this.onError(err as Error)
+      this.onError(err)
       if (!this.closed) this.schedule(Math.max(this.groupCommitMs, 100))
       return
     }
-    const ms = performance.now() - started
     this.stats.commits++
     this.stats.rowsWritten += batch.length
     if (ms > this.stats.maxCommitMs) this.stats.maxCommitMs = ms
@@ -237,6 +351,7 @@ export class MeterStore {
     this.flush()
     this.closed = true
     clearTimeout(this.timer)
+    this.writer?.close()
     this.db.close()
   }
 

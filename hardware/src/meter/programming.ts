@@ -6,37 +6,10 @@
 import { readFile } from 'node:fs/promises'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { MeterNo, isLuhnValid, strict } from '@gridtill/shared'
+import { MeterProgramming, isLuhnValid } from '@gridtill/shared'
 
-export const MeterProfile = Type.Union([
-  Type.Literal('household'),
-  Type.Literal('shop'),
-  Type.Literal('factory'),
-])
-export type MeterProfile = Static<typeof MeterProfile>
-
-export const MeterProgramming = Type.Object(
-  {
-    meterNo: MeterNo,
-    /** IIN(6) + DRN(11) + Luhn check digit. */
-    pan: Type.String({ pattern: '^[0-9]{18}$' }),
-    /** Encryption algorithm: 07 STA, 11 MISTY1. */
-    ea: Type.Union([Type.Literal('07'), Type.Literal('11')]),
-    /** Decoder key, big-endian hex: 16 digits for STA, 32 for MISTY1. */
-    dkHex: Type.String({ pattern: '^[0-9a-fA-F]{16}([0-9a-fA-F]{16})?$' }),
-    baseDate: Type.Union([Type.Literal(1993), Type.Literal(2014), Type.Literal(2035)]),
-    ken: Type.Integer({ minimum: 0, maximum: 255 }),
-    kt: Type.Integer({ minimum: 0, maximum: 3 }),
-    krn: Type.Integer({ minimum: 1, maximum: 9 }),
-    ti: Type.String({ pattern: '^[0-9]{2}$' }),
-    sgc: Type.String({ pattern: '^[0-9]{6}$' }),
-    profile: MeterProfile,
-    /** Manufacturer code for class 1 tokens; meters of the demo fleet use 0 when absent. */
-    mfrCode: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffff })),
-  },
-  strict,
-)
-export type MeterProgramming = Static<typeof MeterProgramming>
+// One definition shared with the central (it writes the manifest this module reads).
+export { MeterProfile, MeterProgramming } from '@gridtill/shared'
 
 export const MeterFleetManifest = Type.Array(MeterProgramming, { maxItems: 1_000_000 })
 export type MeterFleetManifest = Static<typeof MeterFleetManifest>

@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value'
 import {
   API_PREFIX,
   CardLookupResponse,
+  CollectionReceipt,
   EnrollResponse,
   ErrorCode,
   MeterLookupResponse,
@@ -15,6 +16,7 @@ import {
   type HeartbeatRequest,
   type VendRequest,
 } from '@gridtill/shared'
+import { nodeHttpRequest, type HttpAnswer, type HttpRequestFn } from './http-transport.ts'
 import { signatureHeaders } from './sign.ts'
 import './formats.ts'
 
@@ -43,6 +45,7 @@ export interface CentralClientOptions {
   timeoutMs: number
   /** The signing identity, set after enrolment. */
   credentials?: () => { kioskId: string; privateKey: KeyObject } | null
+  /** Tests inject a fetch; by default requests go over node:http (http-transport.ts). */
   fetch?: typeof fetch
   /** Told after every call whether the central answered at all (for the online indicator). */
   onReachability?: (reachable: boolean) => void
@@ -60,12 +63,16 @@ export interface CentralClient {
   reprint(vendId: string): Promise<VendResponse>
   /** The central's unsigned /health: only whether it answers (drives the online indicator). */
   ping(): Promise<void>
-  /** Signed kiosk state (heartbeat/schema.ts); any 2xx is an answer. */
+  /** Signed kiosk state (shared HeartbeatRequest); any 2xx is an answer. */
   heartbeat(body: HeartbeatRequest): Promise<void>
+  /** A closed cash box cycle (shared CollectionRequest), the journaled text byte for byte. */
+  postCollection(body: string): Promise<CollectionReceipt>
+  /** A field-staff action for the central's audit log (shared ServiceEventRequest); any 2xx is an answer. */
+  postServiceEvent(body: string): Promise<void>
 }
 
 export function createCentralClient(options: CentralClientOptions): CentralClient {
-  const doFetch = options.fetch ?? fetch
+  const doFetch: HttpRequestFn = options.fetch ? (url, init) => (options.fetch as typeof fetch)(url, init) : nodeHttpRequest
   const base = options.baseUrl.replace(/\/+$/, '')
 
   async function call<S extends TSchema>(
@@ -83,7 +90,7 @@ export function createCentralClient(options: CentralClientOptions): CentralClien
       if (!creds) throw new CentralError(0, ErrorCode.AUTH_MISSING, 'kiosk is not enrolled yet')
       Object.assign(headers, signatureHeaders({ ...creds, method, path, body: bytes, nowMs: options.clock.now() }))
     }
-    let res: Response
+    let res: HttpAnswer
     try {
       res = await doFetch(base + path, {
         method,
@@ -138,6 +145,10 @@ export function createCentralClient(options: CentralClientOptions): CentralClien
     heartbeat: async (body) => {
       // 204 has no body: accept anything for a 2xx
       await call('POST', `${API_PREFIX}/kiosks/heartbeat`, JSON.stringify(body), Type.Unknown())
+    },
+    postCollection: (body) => call('POST', `${API_PREFIX}/kiosks/collections`, body, CollectionReceipt),
+    postServiceEvent: async (body) => {
+      await call('POST', `${API_PREFIX}/kiosks/service-events`, body, Type.Unknown())
     },
     ping: async () => {
       try {

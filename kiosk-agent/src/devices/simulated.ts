@@ -12,6 +12,13 @@ import {
 import type { KioskDevices } from './types.ts'
 
 /**
+ * 'fast' pace (crash tests): the same phases in the same order, each a fraction of a real unit's
+ * time, polled often enough that the driver still sees every transient status.
+ */
+const FAST_SIM_TIMINGS = { acceptMs: 40, stackMs: 60, transientMs: 50, initMs: 20 }
+const FAST_POLL_MS = 20
+
+/**
  * Demo and test hardware: each device is its simulator on the device end of an in-memory link and
  * the real driver on the host end, so the agent exercises the same protocol bytes as on a kiosk.
  */
@@ -28,9 +35,14 @@ export async function createSimulatedDevices(opts: {
   const acceptorLink = createMemoryLink()
   const acceptorSim = createBillAcceptorSimulator(opts.protocol, acceptorLink.device, {
     ...(opts.cassetteFile ? { cassetteFile: opts.cassetteFile } : {}),
-    ...(opts.pace === 'fast' ? { timings: { acceptMs: 120, stackMs: 200, transientMs: 100, initMs: 100 } } : {}),
+    ...(opts.pace === 'fast' ? { timings: FAST_SIM_TIMINGS } : {}),
   })
-  const acceptor = createBillAcceptor(opts.protocol, acceptorLink.host, { clock: opts.clock, log: log.child({ device: 'acceptor' }) })
+  const acceptor = createBillAcceptor(opts.protocol, acceptorLink.host, {
+    clock: opts.clock,
+    log: log.child({ device: 'acceptor' }),
+    // Every phase still shows in at least one poll (transientMs > poll), only sooner.
+    ...(opts.pace === 'fast' ? { pollIntervalMs: FAST_POLL_MS } : {}),
+  })
 
   const { reader, simulator: readerSim } = createSimulatedCardReader({
     reader: { clock: opts.clock, log: log.child({ device: 'reader' }) },

@@ -9,6 +9,8 @@ export interface HeartbeatDeps {
   /** Everything but the faults, read when the heartbeat goes out. */
   state: () => Omit<HeartbeatRequest, 'faults' | 'sentAt'>
   send: (body: HeartbeatRequest) => Promise<void>
+  /** Fault heartbeats come at most this often (a flapping device must not flood the central). Default 2 s. */
+  minGapMs?: number
   timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(h: unknown): void }
 }
 
@@ -27,6 +29,7 @@ export class Heartbeat {
   private again = false
   private missingRouteLogged = false
   private lastHealth = new Map<string, string>()
+  private lastFaultBeatAt = Number.NEGATIVE_INFINITY
   sent = 0
   lastError: string | null = null
   private readonly timers: NonNullable<HeartbeatDeps['timers']>
@@ -63,7 +66,26 @@ export class Heartbeat {
       if (this.faults.length > MAX_FAULTS) this.faults.splice(0, this.faults.length - MAX_FAULTS)
       fresh = true
     }
-    if (fresh && this.running) this.beat()
+    if (fresh && this.running) this.beatSoon()
+  }
+
+  /** A fault's heartbeat: now, or as soon as the minimum gap since the last one allows. */
+  private beatSoon(): void {
+    if (this.inFlight) {
+      this.again = true
+      return
+    }
+    const waitMs = this.lastFaultBeatAt + (this.d.minGapMs ?? 2_000) - this.d.clock.now()
+    const go = () => {
+      this.lastFaultBeatAt = this.d.clock.now()
+      this.beat()
+    }
+    if (waitMs <= 0) {
+      go()
+      return
+    }
+    this.timers.clearTimeout(this.timer)
+    this.timer = this.timers.setTimeout(go, waitMs)
   }
 
   get queuedFaults(): number {
@@ -82,7 +104,7 @@ export class Heartbeat {
       if (!this.running) return
       if (this.again) {
         this.again = false
-        this.beat()
+        this.beatSoon()
       } else {
         this.timer = this.timers.setTimeout(() => this.beat(), this.d.intervalMs)
       }

@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { sumFen, uuidv7, type Clock, type VendNote, type VendRequest, type VendResponse } from '@gridtill/shared'
+import { sumFen, uuidv7, type Clock, type CollectionReceipt, type ServiceEventRequest, type VendNote, type VendRequest, type VendResponse } from '@gridtill/shared'
+import { buildCollectionRequest, type BoxNoteRow } from './collection-request.ts'
 import { MIGRATIONS } from './schema.ts'
 
 export class JournalError extends Error {
@@ -64,6 +65,26 @@ export interface CashboxSummary {
 export interface ClosedCycle extends CashboxSummary {
   sealNo: string
   closedAt: number
+}
+
+/** A row of the kiosk-ops outbox (collections, service events) waiting for the central. */
+export interface OpsItem {
+  id: string
+  /** The exact body to post; null when it cannot be built (the row is marked failed instead). */
+  requestJson: string | null
+  attempts: number
+}
+
+export type OpsState = 'pending' | 'posted' | 'failed'
+
+export interface CollectionStatus {
+  cycleId: string
+  sealNo: string
+  totalFen: number
+  state: OpsState
+  attempts: number
+  lastError: string | null
+  failedCode: string | null
 }
 
 interface VendRow {
@@ -303,8 +324,8 @@ export class Journal {
           : undefined
       const matched = last && (s.valueFen === null || s.valueFen === last.value_fen) ? last.note_id : null
       this.db
-        .prepare('INSERT INTO suspect_notes (at, value_fen, location, cycle_id, matched_note_id) VALUES (?, ?, ?, ?, ?)')
-        .run(this.now(), s.valueFen ?? (matched ? (last?.value_fen ?? null) : null), s.location, this.currentCycleId(), matched)
+        .prepare('INSERT INTO suspect_notes (at, value_fen, location, cycle_id, matched_note_id, suspect_id) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(this.now(), s.valueFen ?? (matched ? (last?.value_fen ?? null) : null), s.location, this.currentCycleId(), matched, uuidv7(this.now()))
       // Whatever the device held is accounted for now.
       this.db.prepare('UPDATE notes SET settled = 1 WHERE settled = 0').run()
       return { matchedNoteId: matched }
@@ -330,10 +351,61 @@ export class Journal {
   }
 
   // ── service mode ─────────────────────────────────────────────────────────────────────────
-  recordServiceAction(a: { staffCardNo: string; action: string; detail?: unknown }): void {
+  /**
+   * One field-staff action. With `event` (built by service-mode/service-event.ts, its id a UUIDv7
+   * made now) the row also waits to be sent to the central's audit log; `unsendable` says why not.
+   */
+  recordServiceAction(a: {
+    staffCardNo: string
+    action: string
+    detail?: unknown
+    event?: ServiceEventRequest | null
+    unsendable?: string | null
+  }): void {
+    const ev = a.event ?? null
     this.db
-      .prepare('INSERT INTO service_actions (at, staff_card, action, detail_json) VALUES (?, ?, ?, ?)')
-      .run(this.now(), `…${a.staffCardNo.slice(-4)}`, a.action, a.detail === undefined ? null : JSON.stringify(a.detail))
+      .prepare(
+        `INSERT INTO service_actions (at, staff_card, action, detail_json, event_id, staff_card_no, request_json, send_state, last_error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        this.now(),
+        `…${a.staffCardNo.slice(-4)}`,
+        a.action,
+        a.detail === undefined ? null : JSON.stringify(a.detail),
+        ev?.eventId ?? null,
+        a.staffCardNo || null,
+        ev ? JSON.stringify(ev) : null,
+        ev ? 'pending' : 'failed',
+        ev ? null : (a.unsendable ?? 'no service event for this action'),
+      )
+  }
+
+  /** Service events not yet answered by the central, oldest first. */
+  pendingServiceEvents(): OpsItem[] {
+    return this.db
+      .prepare("SELECT event_id AS id, request_json AS requestJson, attempts FROM service_actions WHERE send_state = 'pending' ORDER BY id")
+      .all() as OpsItem[]
+  }
+
+  markServiceEventAttempt(eventId: string, lastError: string | null): void {
+    this.db.prepare('UPDATE service_actions SET attempts = attempts + 1, last_error = ? WHERE event_id = ?').run(lastError, eventId)
+  }
+
+  markServiceEvent(eventId: string, state: 'posted' | 'failed', lastError: string | null = null): void {
+    this.db
+      .prepare("UPDATE service_actions SET send_state = ?, last_error = ? WHERE event_id = ? AND send_state = 'pending'")
+      .run(state, lastError, eventId)
+  }
+
+  serviceEventStates(): Record<OpsState, number> {
+    const rows = this.db.prepare('SELECT send_state AS s, COUNT(*) AS n FROM service_actions WHERE send_state IS NOT NULL GROUP BY send_state').all() as {
+      s: OpsState
+      n: number
+    }[]
+    const out: Record<OpsState, number> = { pending: 0, posted: 0, failed: 0 }
+    for (const r of rows) out[r.s] = r.n
+    return out
   }
 
   serviceActions(): { at: number; staffCard: string; action: string; detail: unknown }[] {
@@ -363,7 +435,7 @@ export class Journal {
     }[]
   }
 
-  /** Closed cycles not yet posted to the central (TODO console issue: the central has no route yet). */
+  /** Closed cycles not yet posted to the central (waiting or being retried). */
   pendingCollections(): { cycleId: string; sealNo: string; totalFen: number; noteCount: number; countsByValueFen: Record<string, number> }[] {
     return (
       this.db.prepare("SELECT cycle_id, seal_no, total_fen, note_count, counts_json FROM collections_outbox WHERE state = 'pending' ORDER BY closed_at").all() as {
@@ -380,6 +452,104 @@ export class Journal {
       noteCount: r.note_count,
       countsByValueFen: JSON.parse(r.counts_json) as Record<string, number>,
     }))
+  }
+
+  /**
+   * Collections waiting for the central, oldest first. A row from an older journal gets its body
+   * now; without the full staff card (older journals kept only the last four digits) it cannot be
+   * sent and is marked failed for field staff to see and the cashier to post by hand.
+   */
+  collectionsToSend(): OpsItem[] {
+    const rows = this.db
+      .prepare("SELECT cycle_id, request_json, attempts FROM collections_outbox WHERE state = 'pending' ORDER BY closed_at, cycle_id")
+      .all() as { cycle_id: string; request_json: string | null; attempts: number }[]
+    const out: OpsItem[] = []
+    for (const r of rows) {
+      let body = r.request_json
+      if (body === null) {
+        const built = this.legacyCollectionBody(r.cycle_id)
+        if (built.problem !== null) {
+          this.markCollectionFailed(r.cycle_id, 'ERR_COLLECTION_INCOMPLETE', built.problem)
+          continue
+        }
+        body = built.body
+        this.db.prepare('UPDATE collections_outbox SET request_json = ? WHERE cycle_id = ?').run(body, r.cycle_id)
+      }
+      out.push({ id: r.cycle_id, requestJson: body, attempts: r.attempts })
+    }
+    return out
+  }
+
+  private legacyCollectionBody(cycleId: string): { body: string; problem: null } | { body: null; problem: string } {
+    const r = this.db.prepare('SELECT * FROM collections_outbox WHERE cycle_id = ?').get(cycleId) as
+      | { seal_no: string; staff_card_no: string | null; counts_json: string; opened_at: number | null; closed_at: number }
+      | undefined
+    if (!r) return { body: null, problem: 'no such collection' }
+    if (!r.staff_card_no) return { body: null, problem: 'closed before the journal kept the staff card number; post this collection from the console' }
+    const { request, problem } = buildCollectionRequest({
+      cycleId,
+      sealNo: r.seal_no,
+      openedAt: r.opened_at ?? r.closed_at,
+      closedAt: r.closed_at,
+      staffCardNo: r.staff_card_no,
+      countsByValueFen: JSON.parse(r.counts_json) as Record<string, number>,
+      boxNotes: this.boxNotes(cycleId),
+    })
+    return problem === null ? { body: JSON.stringify(request), problem: null } : { body: null, problem }
+  }
+
+  markCollectionAttempt(cycleId: string, lastError: string | null): void {
+    this.db.prepare('UPDATE collections_outbox SET attempts = attempts + 1, last_error = ? WHERE cycle_id = ?').run(lastError, cycleId)
+  }
+
+  markCollectionPosted(cycleId: string, receipt: CollectionReceipt): void {
+    this.db
+      .prepare("UPDATE collections_outbox SET state = 'posted', receipt_json = ?, last_error = NULL, answered_at = ? WHERE cycle_id = ? AND state = 'pending'")
+      .run(JSON.stringify(receipt), this.now(), cycleId)
+  }
+
+  markCollectionFailed(cycleId: string, code: string, message: string): void {
+    this.db
+      .prepare("UPDATE collections_outbox SET state = 'failed', failed_code = ?, last_error = ?, answered_at = ? WHERE cycle_id = ? AND state = 'pending'")
+      .run(code, message, this.now(), cycleId)
+  }
+
+  collectionStatus(cycleId?: string): CollectionStatus[] {
+    const rows = (
+      cycleId === undefined
+        ? this.db.prepare('SELECT * FROM collections_outbox ORDER BY closed_at, cycle_id').all()
+        : this.db.prepare('SELECT * FROM collections_outbox WHERE cycle_id = ?').all(cycleId)
+    ) as { cycle_id: string; seal_no: string; total_fen: number; state: OpsState; attempts: number; last_error: string | null; failed_code: string | null }[]
+    return rows.map((r) => ({
+      cycleId: r.cycle_id,
+      sealNo: r.seal_no,
+      totalFen: r.total_fen,
+      state: r.state,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      failedCode: r.failed_code,
+    }))
+  }
+
+  /** Notes in the closing box that no account paid for: open suspects and stacked test notes. */
+  private boxNotes(cycleId: string): BoxNoteRow[] {
+    // Suspects recorded before suspect ids existed get one now, once.
+    for (const r of this.db.prepare('SELECT id, at FROM suspect_notes WHERE suspect_id IS NULL AND cycle_id = ?').all(cycleId) as { id: number; at: number }[]) {
+      this.db.prepare('UPDATE suspect_notes SET suspect_id = ? WHERE id = ?').run(uuidv7(r.at), r.id)
+    }
+    const suspects = this.db
+      .prepare(
+        `SELECT suspect_id AS id, value_fen AS valueFen, at FROM suspect_notes
+         WHERE cycle_id = ? AND location = 'stacker' AND matched_note_id IS NULL ORDER BY id`,
+      )
+      .all(cycleId) as { id: string; valueFen: number | null; at: number }[]
+    const tests = this.db
+      .prepare("SELECT note_id AS id, value_fen AS valueFen, at FROM test_notes WHERE cycle_id = ? AND outcome = 'stacked' ORDER BY id")
+      .all(cycleId) as { id: string | null; valueFen: number | null; at: number }[]
+    return [
+      ...suspects.map((s) => ({ ...s, reason: 'powerUpWithBill' as const })),
+      ...tests.map((t) => ({ id: t.id ?? uuidv7(t.at), valueFen: t.valueFen, at: t.at, reason: 'testNoteStacked' as const })),
+    ]
   }
 
   // ── vends ────────────────────────────────────────────────────────────────────────────────
@@ -554,7 +724,11 @@ export class Journal {
     return { cycleId, openedAt: cycle?.opened_at ?? 0, countsByValueFen, totalFen, noteCount }
   }
 
-  /** Closes the cycle of the cash box just taken out (with its seal) and opens the next one. */
+  /**
+   * Closes the cycle of the cash box just taken out (with its seal) and opens the next one. The
+   * collection for the central is built and stored in the same transaction: never lost, and every
+   * retry posts the same body.
+   */
   closeCycle(sealNo: string, staffCardNo = ''): ClosedCycle {
     return this.db.transaction(() => {
       const summary = this.cashbox()
@@ -562,15 +736,41 @@ export class Journal {
       this.db
         .prepare('UPDATE cashbox_cycles SET closed_at = ?, seal_no = ?, counts_json = ?, total_fen = ? WHERE cycle_id = ?')
         .run(now, sealNo, JSON.stringify(summary.countsByValueFen), summary.totalFen, summary.cycleId)
-      // The collection waits here for the central's route (console issue); same transaction, never lost.
       const suspects = this.suspectNoteCount(summary.cycleId)
       const tests = (this.db.prepare("SELECT COUNT(*) AS n FROM test_notes WHERE cycle_id = ? AND outcome = 'stacked'").get(summary.cycleId) as { n: number }).n
+      const { request, problem } = buildCollectionRequest({
+        cycleId: summary.cycleId,
+        sealNo,
+        openedAt: summary.openedAt,
+        closedAt: now,
+        staffCardNo,
+        countsByValueFen: summary.countsByValueFen,
+        boxNotes: this.boxNotes(summary.cycleId),
+      })
       this.db
         .prepare(
-          `INSERT INTO collections_outbox (cycle_id, seal_no, staff_card, counts_json, total_fen, note_count, suspect_count, test_notes, closed_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO collections_outbox (cycle_id, seal_no, staff_card, counts_json, total_fen, note_count, suspect_count, test_notes, closed_at,
+             state, staff_card_no, opened_at, request_json, failed_code, last_error, answered_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(summary.cycleId, sealNo, `…${staffCardNo.slice(-4)}`, JSON.stringify(summary.countsByValueFen), summary.totalFen, summary.noteCount, suspects, tests, now)
+        .run(
+          summary.cycleId,
+          sealNo,
+          `…${staffCardNo.slice(-4)}`,
+          JSON.stringify(summary.countsByValueFen),
+          summary.totalFen,
+          summary.noteCount,
+          suspects,
+          tests,
+          now,
+          problem === null ? 'pending' : 'failed',
+          staffCardNo || null,
+          summary.openedAt,
+          JSON.stringify(request),
+          problem === null ? null : 'ERR_VALIDATION',
+          problem,
+          problem === null ? null : now,
+        )
       this.db.prepare('INSERT INTO cashbox_cycles (cycle_id, opened_at) VALUES (?, ?)').run(uuidv7(now), now)
       return { ...summary, sealNo, closedAt: now }
     })()

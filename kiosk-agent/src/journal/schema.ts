@@ -131,4 +131,68 @@ export const MIGRATIONS: readonly string[] = [
     detail_json TEXT
   );
   `,
+  `
+  -- Collections are posted to the central (POST /kiosks/collections): the row keeps the exact body
+  -- so every retry is byte for byte the same. The CHECK on state needs a rebuild (SQLite cannot
+  -- alter one); rows from older journals keep their values and get their body when first sent.
+  CREATE TABLE collections_outbox_v3 (
+    cycle_id      TEXT PRIMARY KEY,
+    seal_no       TEXT NOT NULL,
+    staff_card    TEXT NOT NULL,
+    counts_json   TEXT NOT NULL,
+    total_fen     INTEGER NOT NULL,
+    note_count    INTEGER NOT NULL,
+    suspect_count INTEGER NOT NULL,
+    test_notes    INTEGER NOT NULL,
+    closed_at     INTEGER NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'posted', 'failed')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    -- The full staff card number (CollectionRequest.staffCardNo); NULL in rows from older journals.
+    staff_card_no TEXT,
+    opened_at     INTEGER,
+    request_json  TEXT,
+    last_error    TEXT,
+    failed_code   TEXT,
+    answered_at   INTEGER,
+    receipt_json  TEXT
+  );
+  INSERT INTO collections_outbox_v3 (cycle_id, seal_no, staff_card, counts_json, total_fen, note_count, suspect_count, test_notes, closed_at, state, attempts, opened_at)
+    SELECT c.cycle_id, c.seal_no, c.staff_card, c.counts_json, c.total_fen, c.note_count, c.suspect_count, c.test_notes, c.closed_at, c.state, c.attempts,
+           (SELECT opened_at FROM cashbox_cycles y WHERE y.cycle_id = c.cycle_id)
+    FROM collections_outbox c;
+  DROP TABLE collections_outbox;
+  ALTER TABLE collections_outbox_v3 RENAME TO collections_outbox;
+  CREATE INDEX collections_outbox_state ON collections_outbox (state);
+
+  -- A suspect note's id for the collection (SuspectNote.noteId); older rows get one when their cycle closes.
+  ALTER TABLE suspect_notes ADD COLUMN suspect_id TEXT;
+
+  -- Service events for the central's audit log (POST /kiosks/service-events), idempotent by event_id.
+  -- Rows journaled before this migration have no full staff card and stay local (send_state NULL).
+  ALTER TABLE service_actions ADD COLUMN event_id TEXT;
+  ALTER TABLE service_actions ADD COLUMN staff_card_no TEXT;
+  ALTER TABLE service_actions ADD COLUMN request_json TEXT;
+  ALTER TABLE service_actions ADD COLUMN send_state TEXT CHECK (send_state IN ('pending', 'posted', 'failed'));
+  ALTER TABLE service_actions ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE service_actions ADD COLUMN last_error TEXT;
+  CREATE UNIQUE INDEX service_actions_event ON service_actions (event_id);
+  CREATE INDEX service_actions_send ON service_actions (send_state);
+
+  -- The offline roster: accounts this kiosk has looked up, as the central last described them.
+  CREATE TABLE roster_accounts (
+    account_id   TEXT PRIMARY KEY,
+    account_json TEXT NOT NULL,
+    updated_at   INTEGER NOT NULL
+  );
+  CREATE TABLE roster_cards (
+    card_no    TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE roster_meters (
+    meter_no   TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ]

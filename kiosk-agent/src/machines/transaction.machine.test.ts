@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Value } from '@sinclair/typebox/value'
 import { Intent } from '@gridtill/shared'
-import { ACCOUNT, TIMING, createHarness, settle } from '../testing/machine-harness.ts'
+import { ACCOUNT, TIMING, createHarness, settle, vendResponse } from '../testing/machine-harness.ts'
 import { BARE_INTENT_TYPES } from './intents.ts'
 
 type H = ReturnType<typeof createHarness>
@@ -41,7 +41,7 @@ describe('transaction machine', () => {
     expect(h.vends).toHaveLength(1)
     expect(h.vends[0]?.notes.map((n) => n.valueFen)).toEqual([5000, 2000])
     expect(h.vends[0]?.meterNo).toBe('58101000001')
-    expect(h.state().value).toBe('done')
+    expect(h.state().matches('done')).toBe(true)
     const r = h.ctx().result
     expect(r?.status).toBe('vended')
     expect(r?.tokens).toEqual(['12345678901234567890'])
@@ -104,7 +104,7 @@ describe('transaction machine', () => {
     await settle()
     expect(h.vends).toHaveLength(1)
     expect(h.vends[0]?.notes.map((n) => n.valueFen)).toEqual([2000])
-    expect(h.state().value).toBe('done')
+    expect(h.state().matches('done')).toBe(true)
   })
 
   it('confirm is refused below the minimum', async () => {
@@ -131,7 +131,7 @@ describe('transaction machine', () => {
     await settle()
     expect(h.vends).toHaveLength(1)
     expect(h.prints).toHaveLength(1)
-    expect(h.state().value).toBe('done')
+    expect(h.state().matches('done')).toBe(true)
     expect(h.ctx().result?.receipt).toBe('printed')
     h.advance(TIMING.doneTimeoutMs)
     expect(h.state().value).toBe('attract')
@@ -177,7 +177,7 @@ describe('transaction machine', () => {
     await settle()
     h.actor.send({ type: 'resident.confirm' })
     await settle()
-    expect(h.state().value).toBe('done')
+    expect(h.state().matches('done')).toBe(true)
     expect(h.ctx().result?.tokens).toEqual(['12345678901234567890'])
     expect(h.ctx().result?.receipt).toBe('failed')
     expect(h.ctx().result?.receiptFailReason).toBe('ERR_PRINTER_PAPER_OUT')
@@ -193,7 +193,7 @@ describe('transaction machine', () => {
     expect(h.state().value).toBe('vending')
     h.advance(TIMING.vendWaitMs)
     await settle()
-    expect(h.state().value).toBe('done')
+    expect(h.state().matches('done')).toBe(true)
     const r = h.ctx().result
     expect(r?.status).toBe('creditPending')
     expect(r?.vendId).toBe(h.vends[0]?.vendId)
@@ -210,7 +210,7 @@ describe('transaction machine', () => {
     h.actor.send({ type: 'resident.cancel' })
     await settle()
     expect(h.ctx().result?.status).toBe('creditPending')
-    expect(h.state().value).toBe('done')
+    expect(h.state().matches('done')).toBe(true)
   })
 
   it('acceptor jam while collecting stops cash; the resident finishes with what was taken', async () => {
@@ -223,7 +223,7 @@ describe('transaction machine', () => {
     h.actor.send({ type: 'resident.confirm' })
     await settle()
     expect(h.vends[0]?.notes).toHaveLength(1)
-    expect(h.state().value).toBe('done')
+    expect(h.state().matches('done')).toBe(true)
   })
 
   it('a note credited while cash is closing is counted in the vend', async () => {
@@ -314,7 +314,7 @@ describe('transaction machine', () => {
     expect(h.ctx().session?.cashStoppedReason).toBe('acceptorOffline')
     h.actor.send({ type: 'resident.confirm' })
     await settle()
-    expect(h.state().value).toBe('done')
+    expect(h.state().matches('done')).toBe(true)
     expect(h.vends[0]?.notes).toHaveLength(1)
   })
 
@@ -342,7 +342,7 @@ describe('transaction machine', () => {
     h.actor.send({ type: 'resident.reprint' })
     await settle()
     expect(h.prints.map((p) => p.kind)).toEqual(['vend', 'duplicate'])
-    expect(h.state().value).toBe('done')
+    expect(h.state().matches('done')).toBe(true)
   })
 
   it('service: the central names the staff member; a card it does not know is sent back out; offline is fine', async () => {
@@ -373,6 +373,175 @@ describe('transaction machine', () => {
     h.actor.send({ type: 'staff.setOutOfService', outOfService: false })
     h.advance(TIMING.serviceTimeoutMs)
     expect(h.state().value).toBe('attract')
+  })
+
+  it('a language switch while collecting cash takes effect and restarts the idle timer (was ignored)', async () => {
+    const h = createHarness()
+    await toCollecting(h)
+    h.insert(1000)
+    await settle()
+    h.advance(TIMING.idleTimeoutMs - 1000)
+    h.actor.send({ type: 'resident.setLanguage', language: 'en' })
+    expect(h.ctx().language).toBe('en')
+    // The switch is activity: the warning comes a full idle timeout later, not 1 s later.
+    h.advance(1000)
+    expect(h.ctx().idleDeadline).toBeNull()
+    h.advance(TIMING.idleTimeoutMs)
+    expect(h.ctx().idleDeadline).not.toBeNull()
+    // During the warning too: the language changes and the warning goes away.
+    h.actor.send({ type: 'resident.setLanguage', language: 'zh-CN' })
+    expect(h.ctx().language).toBe('zh-CN')
+    expect(h.ctx().idleDeadline).toBeNull()
+    h.actor.send({ type: 'resident.toggleLargeText' })
+    expect(h.ctx().largeText).toBe(true)
+    expect(h.state().matches('collecting')).toBe(true)
+    expect(h.ctx().session?.insertedFen).toBe(1000)
+  })
+
+  it('the same idle fragment runs on identify, account and history: a language switch counts as activity', () => {
+    const h = createHarness()
+    h.actor.send({ type: 'resident.start' })
+    h.advance(TIMING.idleTimeoutMs)
+    expect(h.ctx().idleDeadline).not.toBeNull()
+    h.actor.send({ type: 'resident.setLanguage', language: 'en' })
+    expect(h.ctx().idleDeadline).toBeNull()
+    expect(h.ctx().language).toBe('en')
+    expect(h.state().value).toEqual({ identify: 'active' })
+  })
+
+  it('history: a card session shows its purchases and months; back returns to the account', async () => {
+    const months = Array.from({ length: 12 }, (_, i) => ({ month: `2025-${String(i + 1).padStart(2, '0')}`, energyWh: i * 1000 }))
+    const asked: string[] = []
+    const h = createHarness({
+      loadHistory: (cardNo) => {
+        asked.push(cardNo)
+        return Promise.resolve({ accountId: ACCOUNT.accountId, vends: [], months, timeZone: 'Asia/Shanghai' })
+      },
+    })
+    h.tap('8800010001', 'resident')
+    await settle()
+    expect(h.state().matches('account')).toBe(true)
+    h.actor.send({ type: 'resident.showHistory' })
+    expect(h.ctx().history?.status).toBe('loading')
+    await settle()
+    expect(asked).toEqual(['8800010001'])
+    expect(h.ctx().history?.status).toBe('ready')
+    expect(h.ctx().history?.data?.months).toHaveLength(12)
+    h.actor.send({ type: 'resident.setLanguage', language: 'en' })
+    expect(h.ctx().language).toBe('en')
+    h.actor.send({ type: 'resident.back' })
+    expect(h.state().matches('account')).toBe(true)
+    expect(h.ctx().history).toBeNull()
+    // Idle on the history screen ends the session like anywhere else.
+    h.actor.send({ type: 'resident.showHistory' })
+    await settle()
+    h.advance(TIMING.idleTimeoutMs)
+    h.advance(TIMING.idleWarningMs)
+    expect(h.state().value).toBe('attract')
+  })
+
+  it('history: refused for a typed meter number; offline shows the failure and can try again', async () => {
+    const typed = createHarness()
+    typed.actor.send({ type: 'resident.start' })
+    typed.actor.send({ type: 'resident.enterMeterNo', digits: '58101000001' })
+    await settle()
+    expect(typed.state().can({ type: 'resident.showHistory' })).toBe(false)
+
+    let fail = true
+    const h = createHarness({
+      loadHistory: () =>
+        fail
+          ? Promise.reject(Object.assign(new Error('down'), { code: 'ERR_CENTRAL_UNREACHABLE' }))
+          : Promise.resolve({ accountId: ACCOUNT.accountId, vends: [], months: [], timeZone: 'Asia/Shanghai' }),
+    })
+    h.tap('8800010001', 'resident')
+    await settle()
+    h.actor.send({ type: 'resident.showHistory' })
+    await settle()
+    expect(h.ctx().history).toMatchObject({ status: 'failed', errorCode: 'ERR_CENTRAL_UNREACHABLE' })
+    fail = false
+    h.actor.send({ type: 'resident.showHistory' })
+    await settle()
+    expect(h.ctx().history?.status).toBe('ready')
+  })
+
+  it('token status: the done screen asks the central until the meter has answered', async () => {
+    const states = ['sent', 'sent', 'accepted'] as const
+    const asked: string[] = []
+    const h = createHarness({
+      vendStatus: (vendId) => {
+        asked.push(vendId)
+        const state = states[Math.min(asked.length - 1, states.length - 1)] ?? 'accepted'
+        return Promise.resolve({ vend: vendResponse({ vendId, sessionId: '', meterNo: '58101000001', cardNo: null, notes: [], paidAt: 0 }), delivery: { state, updatedAt: new Date(0).toISOString() } })
+      },
+    })
+    await toCollecting(h)
+    h.insert(1000)
+    await settle()
+    h.actor.send({ type: 'resident.confirm' })
+    await settle()
+    expect(h.state().matches('done')).toBe(true)
+    expect(h.ctx().result?.delivery).toEqual({ state: 'sent', reason: null })
+    h.advance(TIMING.deliveryPollMs)
+    await settle()
+    h.advance(TIMING.deliveryPollMs)
+    await settle()
+    expect(h.ctx().result?.delivery).toEqual({ state: 'accepted', reason: null })
+    expect(h.state().value).toEqual({ done: 'settled' })
+    h.advance(TIMING.deliveryPollMs * 3)
+    await settle()
+    expect(asked).toHaveLength(3)
+  })
+
+  it('token status: a credit-pending vend has no token to ask about', async () => {
+    const h = createHarness({ vend: () => Promise.reject(Object.assign(new Error('down'), { code: 'ERR_CENTRAL_UNREACHABLE' })) })
+    await toCollecting(h)
+    h.insert(1000)
+    await settle()
+    h.actor.send({ type: 'resident.confirm' })
+    await settle()
+    expect(h.state().value).toEqual({ done: 'settled' })
+    expect(h.ctx().result?.delivery ?? null).toBeNull()
+  })
+
+  it('escrow hold: a note waits in escrow; Cancel meanwhile hands it back and nothing is vended', async () => {
+    const h = createHarness({ timing: { escrowHoldMs: 3_000 } })
+    await toCollecting(h)
+    h.insert(2000)
+    await settle()
+    expect(h.ctx().session).toMatchObject({ escrowFen: 2000, escrowHeld: true, insertedFen: 0 })
+    expect(h.commands).not.toContain('acceptor.stack')
+    const before = h.commands.length
+    h.actor.send({ type: 'resident.cancel' })
+    await settle()
+    expect(h.commands.slice(before)).toContain('acceptor.return')
+    expect(h.commands).not.toContain('acceptor.stack')
+    h.advance(TIMING.closeCashTimeoutMs)
+    await settle()
+    expect(h.state().value).toBe('attract')
+    expect(h.vends).toEqual([])
+  })
+
+  it('escrow hold: after the hold the note is stacked and credited; Buy during a hold returns only the held note', async () => {
+    const h = createHarness({ timing: { escrowHoldMs: 3_000 } })
+    await toCollecting(h)
+    h.insert(1000)
+    h.advance(2_999)
+    expect(h.commands).not.toContain('acceptor.stack')
+    h.advance(1)
+    await settle()
+    expect(h.ctx().session).toMatchObject({ insertedFen: 1000, escrowFen: null, escrowHeld: false })
+    h.insert(5000)
+    await settle()
+    expect(h.ctx().session?.escrowHeld).toBe(true)
+    const before = h.commands.length
+    h.actor.send({ type: 'resident.confirm' })
+    await settle()
+    expect(h.commands.slice(before)).toContain('acceptor.return')
+    expect(h.commands.filter((c) => c === 'acceptor.stack')).toHaveLength(1)
+    h.advance(TIMING.closeCashTimeoutMs)
+    await settle()
+    expect(h.vends[0]?.notes.map((n) => n.valueFen)).toEqual([1000])
   })
 
   it('resident intents are not allowed where they make no sense', () => {

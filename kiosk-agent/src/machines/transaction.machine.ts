@@ -6,7 +6,7 @@
  * acceptor credits it; a timeout never discards money — with money in, the vend completes for
  * the account on screen.
  */
-import { assign, emit, enqueueActions, fromCallback, fromPromise, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate'
+import { and, assign, not, emit, enqueueActions, fromCallback, fromPromise, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate'
 import { DEFAULT_NOTE_VALUES_FEN, meterNoDisplay, parseTypedMeterNo, uuidv7, type VendResultView } from '@gridtill/shared'
 import {
   DEFAULT_TIMING,
@@ -16,6 +16,7 @@ import {
   type AcceptorCommand,
   type CashStoppedReason,
   type CloseCashboxOutput,
+  type HistoryOutput,
   type LookupCardOutput,
   type LookupMeterOutput,
   type PrintJobInput,
@@ -29,6 +30,7 @@ import {
   type TransactionInput,
   type VendJobInput,
   type VendJobOutput,
+  type VendStatusOutput,
 } from './transaction.types.ts'
 
 const notProvided = (name: string) => () => Promise.reject(new Error(`actor ${name} not provided`))
@@ -43,6 +45,7 @@ function newSession(ctx: TransactionContext, via: 'card' | 'meterNo', cardNo: st
     notes: [],
     insertedFen: 0,
     escrowFen: null,
+    escrowHeld: false,
     quote: null,
     keypadDigits: '',
     cashStoppedReason: null,
@@ -121,6 +124,36 @@ function staffDetail(event: TransactionEvent | { type: string; output?: unknown 
   return { ...fields, ...(ctx.staff?.message ? { message: ctx.staff.message } : {}) }
 }
 
+/**
+ * The "are you still there?" timer every resident screen runs: quiet for idleTimeout, then the
+ * warning for idleWarning, then `onTimeout`. One fragment, so every screen treats a tap the same
+ * way: the state hosting it spreads IDLE_ACTIVITY into its `on` (the targets are relative to it).
+ */
+function idleTimer<T>(onTimeout: T) {
+  return {
+    initial: 'active' as const,
+    states: {
+      active: { after: { idleTimeout: 'warning' } },
+      warning: {
+        entry: 'startIdleWarning' as const,
+        exit: 'clearIdleWarning' as const,
+        after: { idleWarning: onTimeout },
+      },
+    },
+  }
+}
+
+/**
+ * What counts as the resident still being there. A handler for an event in a child state replaces
+ * the root's handler, so the language switch must carry its own action here (it once did not, and
+ * a switch while collecting cash was lost).
+ */
+const IDLE_ACTIVITY = {
+  'resident.stillHere': { target: '.active' },
+  'resident.setLanguage': { target: '.active', actions: 'setLanguage' },
+  'resident.toggleLargeText': { target: '.active', actions: 'toggleLargeText' },
+} as const
+
 const CASH_STOP: Partial<Record<TransactionEvent['type'], CashStoppedReason>> = {
   'acceptor.jammed': 'jammed',
   'acceptor.offline': 'acceptorOffline',
@@ -149,6 +182,8 @@ export const transactionMachine = setup({
     printReceipt: fromPromise<PrintJobOutput, PrintJobInput>(notProvided('printReceipt')),
     testPrint: fromPromise<PrintJobOutput, { staffCardNo: string }>(notProvided('testPrint')),
     closeCashbox: fromPromise<CloseCashboxOutput, { sealNo: string; staffCardNo: string }>(notProvided('closeCashbox')),
+    loadHistory: fromPromise<HistoryOutput, { cardNo: string }>(notProvided('loadHistory')),
+    vendStatus: fromPromise<VendStatusOutput, { vendId: string }>(notProvided('vendStatus')),
   },
   delays: {
     idleTimeout: ({ context }) => context.timing.idleTimeoutMs,
@@ -161,6 +196,8 @@ export const transactionMachine = setup({
     serviceTimeout: ({ context }) => context.timing.serviceTimeoutMs,
     testNoteTimeout: ({ context }) => context.timing.testNoteTimeoutMs,
     closeCashTimeout: ({ context }) => context.timing.closeCashTimeoutMs,
+    deliveryPoll: ({ context }) => context.timing.deliveryPollMs,
+    escrowHold: ({ context }) => context.timing.escrowHoldMs,
   },
   guards: {
     isResidentCard: ({ event }) => event.type === 'reader.cardRead' && event.cardKind === 'resident',
@@ -182,6 +219,8 @@ export const transactionMachine = setup({
       context.session?.cashStoppedReason == null &&
       context.session?.escrowFen == null &&
       event.valueFen <= maxMoreFen(context.session),
+    holdNotes: ({ context }) => context.timing.escrowHoldMs > 0,
+    escrowGone: ({ context }) => context.session?.escrowFen == null,
     enoughToConfirm: ({ context }) => {
       const s = context.session
       return !!s?.account && s.insertedFen > 0 && s.insertedFen >= s.account.minVendFen
@@ -194,8 +233,16 @@ export const transactionMachine = setup({
     hasResult: ({ context }) => context.result !== null && context.result.receipt !== 'printing',
     awaitingSeal: ({ context }) => context.staff?.exchange === 'awaitingSeal',
     notInService: ({ context }) => context.staff === null,
+    /** A vended token whose delivery may still change (pending or sent, or not asked yet). */
+    tokenInFlight: ({ context }) =>
+      context.result?.status === 'vended' &&
+      context.result.tokens.length > 0 &&
+      (context.result.delivery == null || context.result.delivery.state === 'pending' || context.result.delivery.state === 'sent'),
   },
   actions: {
+    setLanguage: assign({ language: ({ context, event }) => (event.type === 'resident.setLanguage' ? event.language : context.language) }),
+    toggleLargeText: assign({ largeText: ({ context }) => !context.largeText }),
+    closeToAttract: assign({ closeThen: 'attract' }),
     startIdleWarning: assign({ idleDeadline: ({ context }) => context.now() + context.timing.idleWarningMs }),
     clearIdleWarning: assign({ idleDeadline: null }),
     disableAcceptor: sendTo('acceptor', { type: 'acceptor.disable' } satisfies AcceptorCommand),
@@ -214,22 +261,27 @@ export const transactionMachine = setup({
         const s = context.session
         if (!s || event.type !== 'acceptor.noteCredited') return s
         // The driver calls once per note; a repeated id is ignored, never counted twice.
-        if (s.notes.some((n) => n.noteId === event.noteId)) return { ...s, escrowFen: null }
+        if (s.notes.some((n) => n.noteId === event.noteId)) return { ...s, escrowFen: null, escrowHeld: false }
         return {
           ...s,
           notes: [...s.notes, { noteId: event.noteId, valueFen: event.valueFen }],
           insertedFen: s.insertedFen + event.valueFen,
           escrowFen: null,
+          escrowHeld: false,
         }
       },
     }),
     markEscrow: assign({
-      session: ({ context, event }) => patchSession(context, { escrowFen: event.type === 'acceptor.noteEscrowed' ? event.valueFen : null }),
+      session: ({ context, event }) => patchSession(context, { escrowFen: event.type === 'acceptor.noteEscrowed' ? event.valueFen : null, escrowHeld: false }),
     }),
-    clearEscrow: assign({ session: ({ context }) => patchSession(context, { escrowFen: null }) }),
+    holdEscrow: assign({
+      session: ({ context, event }) => patchSession(context, { escrowFen: event.type === 'acceptor.noteEscrowed' ? event.valueFen : null, escrowHeld: true }),
+    }),
+    releaseHold: assign({ session: ({ context }) => patchSession(context, { escrowHeld: false }) }),
+    clearEscrow: assign({ session: ({ context }) => patchSession(context, { escrowFen: null, escrowHeld: false }) }),
     stopCash: assign({
       session: ({ context, event }) =>
-        patchSession(context, { cashStoppedReason: CASH_STOP[event.type] ?? 'acceptorFault', escrowFen: null }),
+        patchSession(context, { cashStoppedReason: CASH_STOP[event.type] ?? 'acceptorFault', escrowFen: null, escrowHeld: false }),
     }),
     /** At the account's maximum (no note fits any more) the acceptor is switched off. */
     stopIfFull: enqueueActions(({ context, enqueue }) => {
@@ -264,14 +316,15 @@ export const transactionMachine = setup({
     closeThen: 'attract',
     staff: null,
     outOfService: false,
+    history: null,
   }),
   invoke: [
     { id: 'acceptor', src: 'acceptor' },
     { id: 'reader', src: 'reader' },
   ],
   on: {
-    'resident.setLanguage': { guard: 'notInService', actions: assign({ language: ({ event }) => event.language }) },
-    'resident.toggleLargeText': { guard: 'notInService', actions: assign({ largeText: ({ context }) => !context.largeText }) },
+    'resident.setLanguage': { guard: 'notInService', actions: 'setLanguage' },
+    'resident.toggleLargeText': { guard: 'notInService', actions: 'toggleLargeText' },
     'acceptor.enabled': { actions: assign({ acceptorEnabled: true }) },
     'acceptor.disabled': { actions: assign({ acceptorEnabled: false }) },
     'acceptor.offline': { actions: assign({ acceptorEnabled: false }) },
@@ -294,6 +347,7 @@ export const transactionMachine = setup({
           error: null,
           idleDeadline: null,
           staff: null,
+          history: null,
           language: 'zh-CN',
           largeText: false,
           printKind: 'vend',
@@ -333,18 +387,9 @@ export const transactionMachine = setup({
     },
 
     identify: {
-      initial: 'active',
-      states: {
-        active: { after: { idleTimeout: 'warning' } },
-        warning: {
-          entry: 'startIdleWarning',
-          exit: 'clearIdleWarning',
-          after: { idleWarning: '#tx.attract' },
-        },
-      },
+      ...idleTimer('#tx.attract'),
       on: {
-        'resident.stillHere': '.active',
-        'resident.setLanguage': { target: '.active', actions: assign({ language: ({ event }) => event.language }) },
+        ...IDLE_ACTIVITY,
         'resident.enterMeterNo': [
           {
             guard: 'validTypedMeterNo',
@@ -450,18 +495,11 @@ export const transactionMachine = setup({
 
     account: {
       entry: emit(({ context }) => journalSession(context, 'identified')),
-      initial: 'active',
-      states: {
-        active: { after: { idleTimeout: 'warning' } },
-        warning: {
-          entry: 'startIdleWarning',
-          exit: 'clearIdleWarning',
-          after: { idleWarning: '#tx.attract' },
-        },
-      },
+      ...idleTimer('#tx.attract'),
       on: {
-        'resident.stillHere': '.active',
-        'resident.setLanguage': { target: '.active', actions: assign({ language: ({ event }) => event.language }) },
+        ...IDLE_ACTIVITY,
+        // Only a card opens its history: a typed meter number proves nothing about who is here.
+        'resident.showHistory': { guard: 'viaCard', target: 'history' },
         'resident.selectMeter': {
           guard: 'meterOnAccount',
           target: '.active',
@@ -479,17 +517,71 @@ export const transactionMachine = setup({
       },
     },
 
+    /** The card's recent purchases and monthly use, read from the central; back returns to the account. */
+    history: {
+      type: 'parallel',
+      entry: assign({ history: { status: 'loading', data: null, errorCode: null } }),
+      exit: assign({ history: null }),
+      states: {
+        load: {
+          initial: 'loading',
+          states: {
+            loading: {
+              invoke: {
+                src: 'loadHistory',
+                input: ({ context }) => ({ cardNo: context.session?.cardNo ?? '' }),
+                onDone: { target: 'ready', actions: assign({ history: ({ event }) => ({ status: 'ready' as const, data: event.output, errorCode: null }) }) },
+                onError: {
+                  target: 'failed',
+                  actions: assign({
+                    history: ({ event }) => ({ status: 'failed' as const, data: null, errorCode: codeOf(event.error, 'ERR_CENTRAL_UNREACHABLE') }),
+                  }),
+                },
+              },
+            },
+            ready: {},
+            failed: {
+              on: {
+                'resident.showHistory': {
+                  target: 'loading',
+                  actions: assign({ history: { status: 'loading', data: null, errorCode: null } }),
+                },
+              },
+            },
+          },
+        },
+        timer: {
+          ...idleTimer('#tx.attract'),
+          on: IDLE_ACTIVITY,
+        },
+      },
+      on: {
+        'resident.back': 'account',
+        'resident.cancel': 'attract',
+      },
+    },
+
     collecting: {
       type: 'parallel',
       entry: [
-        assign({ session: ({ context }) => patchSession(context, { cashStoppedReason: null, escrowFen: null }) }),
+        assign({ session: ({ context }) => patchSession(context, { cashStoppedReason: null, escrowFen: null, escrowHeld: false }) }),
         emit(({ context }) => journalSession(context, 'collecting')),
         'enableAcceptor',
       ],
       states: {
         cash: {
+          initial: 'open',
+          states: {
+            open: {},
+            /** A note that fits waits in escrow for escrowHoldMs; Cancel or Buy meanwhile returns it (closingCash). */
+            holding: {
+              always: { guard: 'escrowGone', target: 'open' },
+              after: { escrowHold: { target: 'open', actions: ['releaseHold', 'stackNote'] } },
+            },
+          },
           on: {
             'acceptor.noteEscrowed': [
+              { guard: and(['noteFits', 'holdNotes']), target: '.holding', actions: 'holdEscrow' },
               { guard: 'noteFits', actions: ['markEscrow', 'stackNote'] },
               // Over the account's maximum (or cash stopped): the note goes back, nothing is owed.
               { actions: 'returnNote' },
@@ -506,19 +598,10 @@ export const transactionMachine = setup({
           },
         },
         timer: {
-          initial: 'active',
-          states: {
-            active: { after: { idleTimeout: 'warning' } },
-            warning: {
-              entry: 'startIdleWarning',
-              exit: 'clearIdleWarning',
-              // Walk-away: with money in, the vend completes for the account shown; without, back to attract.
-              after: { idleWarning: { target: '#tx.closingCash', actions: assign({ closeThen: 'attract' }) } },
-            },
-          },
+          // Walk-away: with money in, the vend completes for the account shown; without, back to attract.
+          ...idleTimer({ target: '#tx.closingCash', actions: 'closeToAttract' as const }),
           on: {
-            'resident.stillHere': '.active',
-            'resident.setLanguage': '.active',
+            ...IDLE_ACTIVITY,
             'acceptor.noteEscrowed': '.active',
             'acceptor.noteCredited': '.active',
           },
@@ -561,9 +644,11 @@ export const transactionMachine = setup({
     closingCash: {
       entry: [
         'disableAcceptor',
-        // Without money in, a note waiting in escrow goes back (if the device has not started stacking it).
+        // Without money in, a note waiting in escrow goes back (if the device has not started stacking it);
+        // a held note was never told to stack, so it goes back whatever is in.
         enqueueActions(({ context, enqueue }) => {
-          if ((context.session?.insertedFen ?? 0) === 0 && context.session?.escrowFen != null) enqueue('returnNote')
+          const s = context.session
+          if (s?.escrowFen != null && (s.insertedFen === 0 || s.escrowHeld)) enqueue('returnNote')
         }),
       ],
       always: { guard: 'cashSettled', target: 'settleCash' },
@@ -679,6 +764,34 @@ export const transactionMachine = setup({
     done: {
       entry: emit(({ context }) => journalSession(context, 'done')),
       after: { doneTimeout: 'attract' },
+      // Token status on screen: ask the central until the meter has answered (or the resident leaves).
+      initial: 'route',
+      states: {
+        route: { always: [{ guard: 'tokenInFlight', target: 'checking' }, { target: 'settled' }] },
+        checking: {
+          invoke: {
+            src: 'vendStatus',
+            input: ({ context }) => ({ vendId: context.result?.vendId ?? '' }),
+            onDone: {
+              target: 'waiting',
+              actions: assign({
+                result: ({ context, event }) =>
+                  context.result && {
+                    ...context.result,
+                    delivery: { state: event.output.delivery.state, reason: event.output.delivery.reason ?? null },
+                  },
+              }),
+            },
+            // Unknown for now; the token is on the receipt either way.
+            onError: 'waiting',
+          },
+        },
+        waiting: {
+          always: { guard: not('tokenInFlight'), target: 'settled' },
+          after: { deliveryPoll: 'checking' },
+        },
+        settled: {},
+      },
       on: {
         'resident.finish': 'attract',
         'resident.reprint': {

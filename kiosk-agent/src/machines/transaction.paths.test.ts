@@ -27,6 +27,8 @@ afterAll(() => rmSync(TMP, { recursive: true, force: true }))
 let journals = 0
 const METER = ACCOUNT.meters[0]?.meterNo ?? ''
 const NOTE = 10_000 // two fit under the account's maximum (20 000): the full-box stop is on the map too
+/** With an escrow hold, so the held-note paths (cancel or buy while a note waits) are on the map. */
+const MODEL_TIMING: Timing = { ...TIMING, escrowHoldMs: 2_000 }
 
 // ── the model's event alphabet ────────────────────────────────────────────────────────────────
 type ModelEvent = TransactionEvent | { type: string; output?: unknown; error?: unknown }
@@ -72,6 +74,7 @@ function eventsFor(s: TransactionSnapshot): ModelEvent[] {
     { type: 'resident.setLanguage', language: 'en' },
     { type: 'resident.toggleLargeText' },
     { type: 'resident.selectMeter', meterNo: METER },
+    { type: 'resident.showHistory' },
     { type: 'acceptor.jammed', safe: true },
     { type: 'acceptor.offline' },
     { type: 'acceptor.fault', code: 'ERR_ACCEPTOR_FAULT' },
@@ -100,12 +103,21 @@ function eventsFor(s: TransactionSnapshot): ModelEvent[] {
     fail('quote', 'tx.collecting.quote.fetching', 'ERR_CENTRAL_UNREACHABLE'),
     done('vend', 'tx.vending', { status: 'failed', code: 'ERR_VALIDATION' }), // 422: owed
     fail('vend', 'tx.vending', 'ERR_CENTRAL_UNREACHABLE'),
+    done('loadHistory', 'tx.history.load.loading', { accountId: ACCOUNT.accountId, vends: [], months: [], timeZone: 'Asia/Shanghai' }),
+    fail('loadHistory', 'tx.history.load.loading', 'ERR_CENTRAL_UNREACHABLE'),
+    ...(['sent', 'accepted', 'rejected'] as const).map((state) =>
+      done('vendStatus', 'tx.done.checking', { vend: vendResponse({ vendId: c.result?.vendId ?? 'v', sessionId: '', meterNo: METER, cardNo: null, notes: [], paidAt: T0 }), delivery: { state, updatedAt: new Date(T0).toISOString() } }),
+    ),
+    fail('vendStatus', 'tx.done.checking', 'ERR_CENTRAL_UNREACHABLE'),
     // the printer
     done('printReceipt', 'tx.printing', { ok: true }),
     done('printReceipt', 'tx.printing', { ok: false, reason: 'ERR_PRINTER_PAPER_OUT' }),
     done('testPrint', 'tx.service.testPrinting', { ok: false, reason: 'ERR_PRINTER_PAPER_OUT' }),
     done('closeCashbox', 'tx.service.closingCycle', { cycleId: 'c1', sealNo: 'SEAL-0001', totalFen: 0 }),
-    ...[...AFTER_EVENTS.keys()].map((type) => ({ type })),
+    // A held note's timer (2 s) always fires before the idle timers, which the escrow restarted.
+    ...[...AFTER_EVENTS.keys()]
+      .filter((type) => !s.matches({ collecting: { cash: 'holding' } }) || AFTER_EVENTS.get(type) === 'escrowHoldMs')
+      .map((type) => ({ type })),
   ]
   if (sess?.vendId) {
     const input: VendJobInput = { vendId: sess.vendId, sessionId: sess.sessionId, meterNo: sess.meterNo ?? '', cardNo: sess.cardNo, notes: sess.notes, paidAt: T0 }
@@ -141,13 +153,15 @@ function serialize(s: TransactionSnapshot): string {
   const x = c.session
   return JSON.stringify([
     s.value,
-    x && [x.via, !!x.account, !!x.meterNo, x.insertedFen, x.escrowFen, x.cashStoppedReason, !!x.vendId],
+    x && [x.via, !!x.account, !!x.meterNo, x.insertedFen, x.escrowFen, x.escrowHeld, x.cashStoppedReason, !!x.vendId],
     c.acceptorEnabled,
     c.closeThen,
     c.outOfService,
     c.staff?.exchange ?? null,
     c.result && [c.result.status, c.result.receipt],
     c.error?.code ?? null,
+    c.history?.status ?? null,
+    c.result?.delivery?.state ?? null,
   ])
 }
 
@@ -192,12 +206,14 @@ function liveKiosk() {
       printReceipt: job('printReceipt') as never,
       testPrint: job('testPrint') as never,
       closeCashbox: job('closeCashbox') as never,
+      loadHistory: job('loadHistory') as never,
+      vendStatus: job('vendStatus') as never,
     },
   })
   const covered = { states: new Set<string>(), transitions: new Set<string>() }
   const actor = createActor(machine, {
     clock,
-    input: { now: () => clock.now(), timing: TIMING },
+    input: { now: () => clock.now(), timing: MODEL_TIMING },
     inspect: (ev) => {
       if (ev.type !== '@xstate.microstep' || ev.actorRef !== actor) return
       for (const t of (ev as unknown as { _transitions: Parameters<typeof transitionKey>[0][] })._transitions) covered.transitions.add(transitionKey(t))
@@ -220,7 +236,7 @@ function liveKiosk() {
   async function apply(e: ModelEvent): Promise<void> {
     const delay = AFTER_EVENTS.get(e.type)
     if (delay) {
-      clock.increment(TIMING[delay])
+      clock.increment(MODEL_TIMING[delay])
     } else if (e.type.startsWith('xstate.done.actor.') || e.type.startsWith('xstate.error.actor.')) {
       const id = e.type.replace(/^xstate\.(done|error)\.actor\./, '')
       const src = INVOKES.get(id) ?? ''
@@ -292,7 +308,7 @@ describe('transaction machine: every path that takes cash ends journaled', () =>
   it('replays the shortest path to every abstract state and walks away from each', { timeout: 600_000 }, async () => {
     const model = transactionMachine.provide({})
     const paths = getShortestPaths(model, {
-      input: { now: () => T0, timing: TIMING },
+      input: { now: () => T0, timing: MODEL_TIMING },
       events: (s) => eventsFor(s) as TransactionEvent[],
       serializeState: (s) => serialize(s),
       limit: 2_000_000,

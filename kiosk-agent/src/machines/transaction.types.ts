@@ -3,6 +3,7 @@
  * imports only shared (STYLE.md, Agent).
  */
 import type {
+  AccountHistoryResponse,
   AccountSummary,
   CardLookupResponse,
   Language,
@@ -12,6 +13,7 @@ import type {
   VendNote,
   VendResponse,
   VendResultView,
+  VendStatusResponse,
 } from '@gridtill/shared'
 import type { AgentIntent } from './intents.ts'
 
@@ -101,6 +103,15 @@ export interface CloseCashboxOutput {
 export type LookupCardOutput = CardLookupResponse
 export type LookupMeterOutput = MeterLookupResponse
 export type QuoteOutput = QuoteResponse
+export type HistoryOutput = AccountHistoryResponse
+export type VendStatusOutput = VendStatusResponse
+
+/** The card's history as fetched from the central for the history screen. */
+export interface HistoryContext {
+  status: 'loading' | 'ready' | 'failed'
+  data: AccountHistoryResponse | null
+  errorCode: string | null
+}
 
 // ── context ──────────────────────────────────────────────────────────────────────────────────
 export interface Timing {
@@ -117,6 +128,13 @@ export interface Timing {
   testNoteTimeoutMs: number
   /** Longest wait for the acceptor to confirm it is disabled before moving on. */
   closeCashTimeoutMs: number
+  /** How often the done screen asks the central what the meter did with the token. */
+  deliveryPollMs: number
+  /**
+   * How long a note that fits waits in escrow before it is stacked (0: at once). While it waits,
+   * Cancel or Buy hands it back. Below the driver's own escrow timeout (10 s).
+   */
+  escrowHoldMs: number
 }
 
 export const DEFAULT_TIMING: Timing = {
@@ -130,6 +148,8 @@ export const DEFAULT_TIMING: Timing = {
   serviceTimeoutMs: 300_000,
   testNoteTimeoutMs: 60_000,
   closeCashTimeoutMs: 8_000,
+  deliveryPollMs: 3_000,
+  escrowHoldMs: 0,
 }
 
 export type CashStoppedReason = 'maximumReached' | 'jammed' | 'acceptorOffline' | 'acceptorFault' | 'stackerFull' | 'cashboxRemoved'
@@ -142,8 +162,10 @@ export interface SessionContext {
   meterNo: string | null
   notes: VendNote[]
   insertedFen: number
-  /** A note the machine told the acceptor to stack, not yet credited. */
+  /** A note the machine told the acceptor to stack (or holds in escrow), not yet credited. */
   escrowFen: number | null
+  /** The note in escrow is being held (escrowHoldMs), not yet told to stack: it can still go back. */
+  escrowHeld: boolean
   quote: { energyWh: number; breakdown: VendBreakdown } | null
   keypadDigits: string
   cashStoppedReason: CashStoppedReason | null
@@ -184,6 +206,8 @@ export interface TransactionContext {
   closeThen: 'attract' | 'account'
   staff: StaffContext | null
   outOfService: boolean
+  /** The card's history while the history screen is up. */
+  history: HistoryContext | null
 }
 
 /** "01J2…": the short reference on a credit-pending receipt; the random tail of the vend id. */

@@ -134,6 +134,48 @@ describe('outbox', () => {
     j.close()
   })
 
+  it('lastSyncAt: null until the central answers; set on an answer, not on an unanswered attempt; kept across a restart', async () => {
+    const file = tempDb()
+    const clock = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0))
+    let j = Journal.open(file, { clock })
+    const vendId = journalVend(j)
+    let up = false
+    const o = new Outbox({
+      journal: j,
+      clock,
+      log,
+      baseDelayMs: 2,
+      maxDelayMs: 5,
+      post: (body) => (up ? Promise.resolve(response(JSON.parse(body) as VendRequest)) : Promise.reject(new CentralError(0, 'ERR_CENTRAL_UNREACHABLE', 'down'))),
+    })
+    open.push(o)
+    expect(o.stats().lastSyncAt).toBeNull()
+    o.start()
+    o.enqueue(vendId)
+    await new Promise((r) => setTimeout(r, 30))
+    expect(j.getVend(vendId)?.attempts).toBeGreaterThan(0)
+    expect(o.stats().lastSyncAt).toBeNull()
+    expect(o.stats().lastError).toContain('ERR_CENTRAL_UNREACHABLE')
+    clock.advance(60_000)
+    const answeredAt = clock.now()
+    up = true
+    expect((await o.waitFor(vendId)).state).toBe('done')
+    expect(o.stats().lastSyncAt).toBe(answeredAt)
+    expect(o.stats().lastError).toBeNull()
+    await o.stop()
+    j.close()
+
+    clock.advance(60_000)
+    j = Journal.open(file, { clock })
+    const again = new Outbox({ journal: j, clock, log, post: () => Promise.reject(new Error('unused')) })
+    expect(again.stats().lastSyncAt).toBe(answeredAt)
+    // Another delivery path (a collection, a service event) answered: the same "last sync".
+    clock.advance(1_000)
+    again.markSynced()
+    expect(again.stats().lastSyncAt).toBe(answeredAt + 61_000)
+    j.close()
+  })
+
   it('backoff grows exponentially, with jitter, capped at the maximum', () => {
     const j = Journal.open(tempDb(), { clock: new ManualClock() })
     const o = new Outbox({ journal: j, post: () => Promise.reject(new Error('x')), clock: new ManualClock(), log, random: () => 0.5 })

@@ -36,6 +36,8 @@ export interface OutboxOptions {
   timers?: Timers
 }
 
+const LAST_SYNC_KEY = 'outbox.lastSyncAt'
+
 const realTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
@@ -66,6 +68,21 @@ export class Outbox {
     this.maxDelayMs = o.maxDelayMs ?? 30_000
     this.random = o.random ?? Math.random
     this.timers = o.timers ?? realTimers
+    const saved = Number(o.journal.getMeta(LAST_SYNC_KEY))
+    this.lastSyncAt = Number.isSafeInteger(saved) && saved > 0 ? saved : null
+  }
+
+  /**
+   * The central answered a delivery for good (a vend here, or a collection or service event in
+   * the ops outbox): the service view's "last sync". Kept in the journal so a restart shows it.
+   */
+  markSynced(): void {
+    this.lastSyncAt = this.o.clock.now()
+    try {
+      this.o.journal.setMeta(LAST_SYNC_KEY, String(this.lastSyncAt))
+    } catch (err) {
+      this.o.log.warn({ err }, 'last sync time not journaled')
+    }
   }
 
   /** Resumes every vend journaled but not yet answered (after a restart or a crash). */
@@ -187,7 +204,8 @@ export class Outbox {
         log.warn({ code: e.code, status: e.status, attempts: vend.attempts + 1 }, 'vend not delivered yet; will retry')
       }
     }
-    this.lastSyncAt = this.o.clock.now()
+    // Only an answer is a sync; an attempt the central never answered is not.
+    if (outcome) this.markSynced()
     this.lastError = retryWhy
     if (outcome) {
       const list = this.waiters.get(vendId) ?? []

@@ -176,6 +176,8 @@ export const FAKE_ACCOUNT: AccountSummary = {
   arrearsFen: 0,
   walletFen: 0,
   lastKnownCreditWh: null,
+  daysLeft: null,
+  nextBlock: { blockNumber: 1, blockCount: 1, priceFenPerKwh: 60, remainingWh: null, nextPriceFenPerKwh: null, resetsOn: '2026-02-01' },
 }
 
 /**

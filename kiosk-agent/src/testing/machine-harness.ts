@@ -7,6 +7,8 @@ import { uuidv7, type AccountSummary, type QuoteResponse, type VendResponse } fr
 import { transactionMachine } from '../machines/transaction.machine.ts'
 import type {
   AcceptorCommand,
+  HistoryOutput,
+  VendStatusOutput,
   LookupCardOutput,
   AcceptorEvent,
   PrintJobInput,
@@ -30,6 +32,8 @@ export const ACCOUNT: AccountSummary = {
   arrearsFen: 0,
   walletFen: 0,
   lastKnownCreditWh: null,
+  daysLeft: null,
+  nextBlock: { blockNumber: 1, blockCount: 1, priceFenPerKwh: 60, remainingWh: null, nextPriceFenPerKwh: null, resetsOn: '2026-02-01' },
 }
 
 export const TIMING: Timing = {
@@ -43,6 +47,8 @@ export const TIMING: Timing = {
   serviceTimeoutMs: 300_000,
   testNoteTimeoutMs: 60_000,
   closeCashTimeoutMs: 5_000,
+  deliveryPollMs: 3_000,
+  escrowHoldMs: 0,
 }
 
 export function vendResponse(input: VendJobInput): VendResponse {
@@ -70,6 +76,12 @@ export interface HarnessOptions {
   quote?: (meterNo: string, amountFen: number) => Promise<QuoteResponse>
   lookupMeter?: (meterNo: string) => Promise<{ account: AccountSummary }>
   lookupCard?: (cardNo: string) => Promise<LookupCardOutput>
+  /** The card's history (issue #8); default: no purchases, a year without readings. */
+  loadHistory?: (cardNo: string) => Promise<HistoryOutput>
+  /** Timing over TIMING (e.g. an escrow hold). */
+  timing?: Partial<Timing>
+  /** The token's delivery; default: still 'sent'. */
+  vendStatus?: (vendId: string) => Promise<VendStatusOutput>
 }
 
 export function createHarness(options: HarnessOptions = {}) {
@@ -166,9 +178,15 @@ export function createHarness(options: HarnessOptions = {}) {
       }),
       testPrint: fromPromise<PrintJobOutput, { staffCardNo: string }>(() => Promise.resolve({ ok: true })),
       closeCashbox: fromPromise(({ input }) => Promise.resolve({ cycleId: 'c1', sealNo: input.sealNo, totalFen: 0 })),
+      loadHistory: fromPromise<HistoryOutput, { cardNo: string }>(({ input }) =>
+        (options.loadHistory ?? (() => Promise.resolve({ accountId: ACCOUNT.accountId, vends: [], months: [], timeZone: 'Asia/Shanghai' })))(input.cardNo),
+      ),
+      vendStatus: fromPromise<VendStatusOutput, { vendId: string }>(({ input }) =>
+        (options.vendStatus ?? ((vendId: string) => Promise.resolve({ vend: vendResponse({ vendId, sessionId: '', meterNo: ACCOUNT.meters[0]?.meterNo ?? '', cardNo: null, notes: [], paidAt: T0 }), delivery: { state: 'sent' as const, updatedAt: new Date(T0).toISOString() } })))(input.vendId),
+      ),
     },
   })
-  const actor = createActor(machine, { clock, input: { now: () => clock.now(), timing: TIMING } })
+  const actor = createActor(machine, { clock, input: { now: () => clock.now(), timing: { ...TIMING, ...options.timing } } })
   const emitted: unknown[] = []
   actor.on('*', (e) => emitted.push(e))
   actor.start()

@@ -71,4 +71,53 @@ describe('toKioskView', () => {
     expect(v.screen).toBe('done')
     expect(v.result).toMatchObject({ status: 'vended', receipt: 'printed', tokens: ['12345678901234567890'] })
   })
+
+  it('history: the card\'s purchases with token status and the months, only on the history screen', async () => {
+    const h = createHarness({
+      loadHistory: () =>
+        Promise.resolve({
+          accountId: 'acc-1',
+          vends: [
+            {
+              vendId: 'v1',
+              receiptNo: 'R1',
+              meterNo: '58101000001',
+              meterNoDisplay: '5810 1000 0012',
+              paidAt: '2026-01-01T02:00:00.000Z',
+              amountFen: 2000,
+              energyWh: 33_300,
+              tokens: ['12345678901234567890'],
+              delivery: { state: 'cancelled', reason: 'VOIDED', updatedAt: '2026-01-01T02:00:05.000Z' },
+            },
+          ],
+          months: [{ month: '2026-01', energyWh: null }],
+          timeZone: 'Asia/Shanghai',
+        }),
+    })
+    h.tap('8800010001', 'resident')
+    await settle()
+    expect(toKioskView(h.state(), DEVICES, extras).history).toBeNull()
+    h.actor.send({ type: 'resident.showHistory' })
+    expect(toKioskView(h.state(), DEVICES, extras)).toMatchObject({ screen: 'history', history: { status: 'loading', vends: [] } })
+    await settle()
+    const v = toKioskView(h.state(), DEVICES, extras)
+    expect(v.history).toEqual({
+      status: 'ready',
+      errorCode: null,
+      vends: [
+        {
+          vendId: 'v1',
+          paidAt: '2026-01-01T02:00:00.000Z',
+          receiptNo: 'R1',
+          meterNoDisplay: '5810 1000 0012',
+          amountFen: 2000,
+          energyWh: 33_300,
+          tokens: ['12345678901234567890'],
+          delivery: { state: 'cancelled', reason: 'VOIDED' },
+        },
+      ],
+      months: [{ month: '2026-01', energyWh: null }],
+    })
+    expect(v.session?.account?.accountId).toBe('acc-1')
+  })
 })

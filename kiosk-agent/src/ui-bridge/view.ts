@@ -1,4 +1,4 @@
-import type { DevicesView, KioskScreen, KioskView, ServiceView, SessionView } from '@gridtill/shared'
+import type { DevicesView, HistoryView, KioskScreen, KioskView, ServiceView, SessionView } from '@gridtill/shared'
 import { maxMoreFen } from '../machines/transaction.machine.ts'
 import type { TransactionSnapshot } from '../machines/transaction.machine.ts'
 import type { TransactionContext } from '../machines/transaction.types.ts'
@@ -17,6 +17,7 @@ export function screenOf(snap: TransactionSnapshot): KioskScreen {
   if (snap.matches('identify')) return 'identify'
   if (snap.matches('lookingUp')) return 'lookingUp'
   if (snap.matches('account')) return 'account'
+  if (snap.matches('history')) return 'history'
   if (snap.matches('collecting') || snap.matches('closingCash') || snap.matches('settleCash')) return 'collecting'
   if (snap.matches('vending')) return 'vending'
   if (snap.matches('printing') || snap.matches('done')) return 'done'
@@ -41,6 +42,27 @@ function sessionView(ctx: TransactionContext): SessionView | null {
     quote: s.quote,
     keypadDigits: s.keypadDigits,
     cashStoppedReason: s.cashStoppedReason,
+  }
+}
+
+/** The history screen's data: only what the screen shows (no account id, no raw meter number). */
+export function historyView(ctx: TransactionContext): HistoryView | null {
+  const h = ctx.history
+  if (!h) return null
+  return {
+    status: h.status,
+    errorCode: h.errorCode,
+    vends: (h.data?.vends ?? []).map((v) => ({
+      vendId: v.vendId,
+      paidAt: v.paidAt,
+      receiptNo: v.receiptNo,
+      meterNoDisplay: v.meterNoDisplay,
+      amountFen: v.amountFen,
+      energyWh: v.energyWh,
+      tokens: v.tokens,
+      delivery: v.delivery && { state: v.delivery.state, reason: v.delivery.reason },
+    })),
+    months: h.data?.months ?? [],
   }
 }
 
@@ -75,7 +97,7 @@ export function toKioskView(snap: TransactionSnapshot, devices: DevicesView, ext
     result: ctx.result,
     idleWarning: ctx.idleDeadline === null ? null : { deadline: ctx.idleDeadline },
     error: ctx.error,
-    history: null,
+    history: screen === 'history' ? historyView(ctx) : null,
     service: screen === 'service' ? serviceView(ctx, extras) : null,
     at: extras.at,
   }

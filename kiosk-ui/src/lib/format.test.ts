@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
   backoffMs,
+  formatDay,
+  formatKwhWhole,
+  formatMonth,
   countsToGroups,
   formatAge,
   formatNote,
@@ -89,3 +92,16 @@ describe('backoffMs', () => {
     expect(backoffMs(10, () => 1)).toBe(6000)
   })
 })
+
+describe('history formats', () => {
+  it('formats tariff-calendar days, chart months and whole kWh in both languages', () => {
+    expect(formatDay('2026-05-01', 'zh-CN')).toBe('5月1日')
+    expect(formatDay('2026-05-01', 'en')).toBe('May 1')
+    expect(formatDay('not a day', 'en')).toBe('not a day')
+    expect(formatMonth('2026-11', 'zh-CN')).toBe('11月')
+    expect(formatMonth('2026-11', 'en')).toBe('Nov')
+    expect(formatKwhWhole(123_456, 'en')).toBe('123')
+    expect(formatKwhWhole(1_234_567, 'zh-CN')).toBe('1,235')
+  })
+})
+

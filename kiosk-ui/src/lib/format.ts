@@ -108,3 +108,24 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
   const base = Math.min(5_000, 500 * 2 ** Math.max(0, attempt))
   return Math.round(base * (0.8 + 0.4 * random()))
 }
+
+/** A calendar day 'YYYY-MM-DD' (already local, from the tariff calendar): "5月1日" / "1 May". */
+export function formatDay(dateKey: string, language: Language): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dateKey)
+  if (!m) return dateKey
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))
+  return new Intl.DateTimeFormat(language, { timeZone: 'UTC', month: 'long', day: 'numeric' }).format(d)
+}
+
+/** A month 'YYYY-MM' as a short axis label: "11月" / "Nov". */
+export function formatMonth(month: string, language: Language): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(month)
+  if (!m) return month
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 15))
+  return new Intl.DateTimeFormat(language, { timeZone: 'UTC', month: 'short' }).format(d)
+}
+
+/** Whole kWh for chart labels (the chart shows shape; the exact figure is on the meter). */
+export function formatKwhWhole(energyWh: number, language: Language): string {
+  return new Intl.NumberFormat(language, { maximumFractionDigits: 0 }).format(Math.round(energyWh / 1000))
+}

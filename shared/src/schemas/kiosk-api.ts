@@ -49,6 +49,24 @@ export const AccountSummary = Type.Object(
     /** Money that did not buy a whole 0.1 kWh last time and waits for the next vend. */
     walletFen: AmountFen,
     lastKnownCreditWh: Type.Union([EnergyWh, Type.Null()]),
+    /** Days the focus meter's credit lasts at its recent consumption; null when not estimable. */
+    daysLeft: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    /** The tariff block the next purchase starts in (tariff engine's nextBlockInfo). */
+    nextBlock: Type.Object(
+      {
+        /** 1-based; 1 of 1 for a flat tariff. */
+        blockNumber: Type.Integer({ minimum: 1 }),
+        blockCount: Type.Integer({ minimum: 1 }),
+        /** Before VAT. */
+        priceFenPerKwh: AmountFen,
+        /** Energy left at this price this period; null in the open last block. */
+        remainingWh: Type.Union([EnergyWh, Type.Null()]),
+        nextPriceFenPerKwh: Type.Union([AmountFen, Type.Null()]),
+        /** 'YYYY-MM-DD' (tariff calendar): when block 1 applies again. */
+        resetsOn: Type.String(),
+      },
+      strict,
+    ),
   },
   strict,
 )
@@ -122,6 +140,8 @@ export const DeliveryState = Type.Union([
   Type.Literal('sent'),
   Type.Literal('accepted'),
   Type.Literal('rejected'),
+  // The vend was reversed before the meter took its token: the token is void and never sent again.
+  Type.Literal('cancelled'),
 ])
 export type DeliveryState = Static<typeof DeliveryState>
 

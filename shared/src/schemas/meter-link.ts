@@ -126,3 +126,38 @@ export const MeterEvent = Type.Object(
   strict,
 )
 export type MeterEvent = Static<typeof MeterEvent>
+
+export const MeterProfile = Type.Union([
+  Type.Literal('household'),
+  Type.Literal('shop'),
+  Type.Literal('factory'),
+])
+export type MeterProfile = Static<typeof MeterProfile>
+
+/**
+ * The "factory key-loading file" entry for one meter: its decoder key and STS parameters. The
+ * central writes the list to DATA_DIR/meter-fleet.json in demo mode; the fleet simulator validates
+ * it before building a meter (hardware/src/meter/programming.ts). One definition for both sides.
+ */
+export const MeterProgramming = Type.Object(
+  {
+    meterNo: MeterNo,
+    /** IIN(6) + DRN(11) + Luhn check digit. */
+    pan: Type.String({ pattern: '^[0-9]{18}$' }),
+    /** Encryption algorithm: 07 STA, 11 MISTY1. */
+    ea: Type.Union([Type.Literal('07'), Type.Literal('11')]),
+    /** Decoder key, big-endian hex: 16 digits for STA, 32 for MISTY1. Demo and simulators only. */
+    dkHex: Type.String({ pattern: '^[0-9a-fA-F]{16}([0-9a-fA-F]{16})?$' }),
+    baseDate: Type.Union([Type.Literal(1993), Type.Literal(2014), Type.Literal(2035)]),
+    ken: Type.Integer({ minimum: 0, maximum: 255 }),
+    kt: Type.Integer({ minimum: 0, maximum: 3 }),
+    krn: Type.Integer({ minimum: 1, maximum: 9 }),
+    ti: Type.String({ pattern: '^[0-9]{2}$' }),
+    sgc: Type.String({ pattern: '^[0-9]{6}$' }),
+    profile: MeterProfile,
+    /** Manufacturer code for class 1 tokens; meters of the demo fleet use 0 when absent. */
+    mfrCode: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffff })),
+  },
+  strict,
+)
+export type MeterProgramming = Static<typeof MeterProgramming>

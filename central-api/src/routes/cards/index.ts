@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { CardLookupResponse, CardNo } from '@gridtill/shared'
 import { Errors, errorResponses } from '../../errors.ts'
-import { accountSummary } from '../../vending/account-summary.ts'
+import { loadAccountSummary } from '../../vending/account-summary.ts'
 
 const cardsRoutes: FastifyPluginAsyncTypebox = (app) => {
   app.addHook('preValidation', app.verifyKiosk)
@@ -29,7 +29,7 @@ const cardsRoutes: FastifyPluginAsyncTypebox = (app) => {
       const now = app.clock.now()
       const view = await app.repo.getAccount(card.accountId, now)
       if (view === null) throw new Errors.cardUnknown()
-      return { kind: 'resident' as const, cardNo: card.cardNo, account: accountSummary(view, null, now) }
+      return { kind: 'resident' as const, cardNo: card.cardNo, account: await loadAccountSummary(app.repo, view, null, now) }
     },
   )
   return Promise.resolve()

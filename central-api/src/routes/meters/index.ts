@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
 import { DeliveryState, MeterLookupResponse, MeterNo, TokenDigits } from '@gridtill/shared'
 import { Errors, errorResponses } from '../../errors.ts'
-import { accountSummary } from '../../vending/account-summary.ts'
+import { loadAccountSummary } from '../../vending/account-summary.ts'
 
 const strict = { additionalProperties: false } as const
 const MeterParams = Type.Object({ meterNo: MeterNo }, strict)
@@ -19,8 +19,8 @@ export const DeliveryView = Type.Object(
     vendId: Type.String(),
     meterNo: MeterNo,
     tokens: Type.Array(TokenDigits),
-    // The back office sees a voided token's delivery as cancelled (kiosks see it as rejected, VOIDED).
-    state: Type.Union([DeliveryState, Type.Literal('cancelled')]),
+    // A voided token's delivery (reversed vend) is cancelled, to the back office and kiosks alike.
+    state: DeliveryState,
     reason: Type.Union([Type.String(), Type.Null()]),
     attempts: Type.Integer({ minimum: 0 }),
     createdAt: Type.String(),
@@ -64,7 +64,7 @@ const metersRoutes: FastifyPluginAsyncTypebox = (app) => {
       const now = app.clock.now()
       const view = await app.repo.getAccount(meter.accountId, now)
       if (view === null) throw new Errors.meterUnknown()
-      return { account: accountSummary(view, meter.meterNo, now) }
+      return { account: await loadAccountSummary(app.repo, view, meter.meterNo, now) }
     },
   )
 

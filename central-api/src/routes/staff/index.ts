@@ -1,5 +1,5 @@
 /**
- * Reversals and refunds (admin token + x-gridtill-staff): one staff member asks, with a reason;
+ * Reversals and refunds (a console session, or admin token + x-gridtill-staff): one staff member asks, with a reason;
  * a different one approves, which posts the balancing transfers in one transaction (or rejects).
  *
  *   POST /api/v1/staff/reversals                     { vendId, reason }
@@ -13,6 +13,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { uuidv7, Uuid } from '@gridtill/shared'
 import { Errors, errorResponses } from '../../errors.ts'
 import type { StaffRequestRecord, StaffRole } from '../../storage/repository.ts'
+import staffAccountsRoutes from './accounts.ts'
 
 const strict = { additionalProperties: false } as const
 const Reason = Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' })
@@ -65,7 +66,8 @@ function view(r: StaffRequestRecord): StaffRequestView {
   }
 }
 
-const staffRoutes: FastifyPluginAsyncTypebox = (app) => {
+const staffRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(staffAccountsRoutes)
   const actor = (staffId: string | undefined): string => {
     if (staffId === undefined) throw new Errors.staffUnauthenticated()
     return staffId
@@ -75,6 +77,7 @@ const staffRoutes: FastifyPluginAsyncTypebox = (app) => {
     '/staff/reversals',
     {
       preValidation: app.verifyStaff(REQUESTERS),
+      config: { staffRoles: REQUESTERS },
       schema: {
         tags: ['staff'],
         summary: 'Ask for a vend to be reversed (its token not yet accepted by the meter)',
@@ -94,6 +97,7 @@ const staffRoutes: FastifyPluginAsyncTypebox = (app) => {
     '/staff/refunds',
     {
       preValidation: app.verifyStaff(REQUESTERS),
+      config: { staffRoles: REQUESTERS },
       schema: {
         tags: ['staff'],
         summary: "Ask for (part of) a customer's wallet to be refunded",
@@ -113,6 +117,7 @@ const staffRoutes: FastifyPluginAsyncTypebox = (app) => {
     '/staff/requests/:requestId',
     {
       preValidation: app.verifyStaff(READERS),
+      config: { staffRoles: READERS },
       schema: { tags: ['staff'], summary: 'A reversal or refund request', params: RequestParams, response: { 200: StaffRequestView, ...errorResponses(400, 401, 403, 404, 500, 503) } },
     },
     async (req) => {
@@ -126,6 +131,7 @@ const staffRoutes: FastifyPluginAsyncTypebox = (app) => {
     '/staff/requests/:requestId/approve',
     {
       preValidation: app.verifyStaff(DECIDERS),
+      config: { staffRoles: DECIDERS },
       schema: {
         tags: ['staff'],
         summary: 'Approve and carry out a request (a different staff member from the one who asked)',
@@ -144,6 +150,7 @@ const staffRoutes: FastifyPluginAsyncTypebox = (app) => {
     '/staff/requests/:requestId/reject',
     {
       preValidation: app.verifyStaff(DECIDERS),
+      config: { staffRoles: DECIDERS },
       schema: {
         tags: ['staff'],
         summary: 'Reject a request',
@@ -158,7 +165,6 @@ const staffRoutes: FastifyPluginAsyncTypebox = (app) => {
       return view(r)
     },
   )
-  return Promise.resolve()
 }
 
 export default staffRoutes

@@ -55,11 +55,11 @@ describe.each(ENGINES)('staff reversals and refunds on %s', (engine) => {
     // The account is as before the vend; the money is owed back to the resident.
     expect(await walletOf(meterNo)).toBe(0)
     await balanced()
-    // The token is void: its delivery is cancelled (a kiosk sees rejected, VOIDED).
+    // The token is void: its delivery is cancelled, to the back office and the kiosk alike.
     const admin = await t.app.inject({ method: 'GET', url: `${API_PREFIX}/meters/${meterNo}/deliveries`, headers: staffHeaders('S001') })
     expect(admin.json<{ state: string }[]>()[0]).toMatchObject({ state: 'cancelled', reason: 'VOIDED' })
     const status = await signed(t.app, kiosk, { method: 'GET', url: `${API_PREFIX}/vends/${v.vendId}` })
-    expect(status.json<VendStatusResponse>().delivery).toMatchObject({ state: 'rejected', reason: 'VOIDED' })
+    expect(status.json<VendStatusResponse>().delivery).toMatchObject({ state: 'cancelled', reason: 'VOIDED' })
     expect((await t.app.repo.claimDueDeliveries(t.clock.now() + 3_600_000, 100, () => 1000)).map((d) => d.vendId)).not.toContain(v.vendId)
     expect((await requestReversal(v.vendId, 'S003')).json()).toMatchObject({ statusCode: 409, code: 'ERR_REVERSAL_ALREADY_DONE' })
     expect(await t.app.repo.verifyAuditChain()).toMatchObject({ ok: true })

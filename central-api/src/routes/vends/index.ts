@@ -12,17 +12,14 @@ const VendParams = Type.Object({ vendId: Uuid }, { additionalProperties: false }
 
 /**
  * The delivery as the kiosk API states it. A vend without a token (all money to charges or debt)
- * has nothing to deliver: accepted. A voided token (reversed vend) shows as rejected, VOIDED,
- * until shared's DeliveryState has a cancelled state.
+ * has nothing to deliver: accepted. A voided token (reversed vend) is cancelled, with its reason.
  */
 function kioskDeliveryView(vend: VendRecord, d: DeliveryRecord | null): VendStatusResponse['delivery'] {
   if (d === null) {
     const state = vend.response.tokens.length === 0 ? ('accepted' as const) : ('pending' as const)
     return { state, updatedAt: new Date(vend.createdAt).toISOString() }
   }
-  const updatedAt = new Date(d.updatedAt).toISOString()
-  if (d.state === 'cancelled') return { state: 'rejected', reason: d.reason ?? 'VOIDED', updatedAt }
-  return { state: d.state, updatedAt, ...(d.reason === null ? {} : { reason: d.reason }) }
+  return { state: d.state, updatedAt: new Date(d.updatedAt).toISOString(), ...(d.reason === null ? {} : { reason: d.reason }) }
 }
 
 const vendsRoutes: FastifyPluginAsyncTypebox = (app) => {

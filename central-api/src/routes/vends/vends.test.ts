@@ -143,6 +143,19 @@ describe.each(ENGINES)('vends on %s', (engine) => {
     expect(audit.entries).toBeGreaterThanOrEqual(4) // seed, enrol, vends, reprint
   })
 
+  it('status shows a reversed vend\'s delivery as cancelled, and a meter\'s answer as it came', async () => {
+    const status = async (vendId: string) => (await signed(t.app, kiosk, { method: 'GET', url: `${VENDS}/${vendId}` })).json<VendStatusResponse>().delivery
+    const reversed = (await post(vendBody(FIRST_METER, [1000], t.clock.now()))).json<VendResponse>()
+    const asked = await t.app.repo.requestReversal({ requestId: uuidv7(), vendId: reversed.vendId, reason: 'wrong meter', staffId: 'S002', now: t.clock.now() })
+    await t.app.repo.approveRequest({ requestId: asked.id, staffId: 'S001', now: t.clock.now() })
+    expect(await status(reversed.vendId)).toMatchObject({ state: 'cancelled', reason: 'VOIDED' })
+
+    const refused = (await post(vendBody(OTHER_METER, [1000], t.clock.now()))).json<VendResponse>()
+    const d = (await t.app.repo.deliveryForVend(refused.vendId))!
+    await t.app.repo.settleDelivery(d.id, OTHER_METER, { state: 'rejected', reason: 'USED', creditWh: null }, t.clock.now())
+    expect(await status(refused.vendId)).toMatchObject({ state: 'rejected', reason: 'USED' })
+  })
+
   it('uses the tariff version in force when the money was paid', async () => {
     // Nothing in force before the demo tariff starts: the vend is refused, not priced by guess.
     const early = vendBody(FIRST_METER, [1000], t.clock.now(), { paidAt: '2019-06-01T00:00:00.000Z' })

@@ -4,6 +4,7 @@
  * and the balances cached on accounts equal the ledger's.
  */
 import type { LedgerCheck } from '../repository.ts'
+import { collectionLedgerProblems } from './cash-ops.ts'
 import { get, type Gen } from './query.ts'
 
 type Count = { n: number }
@@ -56,6 +57,7 @@ export function* ledgerCheck(): Gen<LedgerCheck> {
   // Wallets are credit-normal (the ledger's balance is minus debit-minus-credit); arrears debit-normal.
   const wallets = yield* get<Count>(`SELECT count(*) AS n FROM accounts a WHERE a.wallet_fen <> -(${balance('wallet:')})`)
   const arrears = yield* get<Count>(`SELECT count(*) AS n FROM accounts a WHERE a.arrears_fen <> ${balance('arrears:')}`)
+  const collectionsUnbalanced = yield* collectionLedgerProblems()
 
   const result = {
     totalDebitsFen: totals?.debits ?? 0,
@@ -69,10 +71,11 @@ export function* ledgerCheck(): Gen<LedgerCheck> {
     refundsUnbalanced: refunds?.n ?? 0,
     walletsMismatched: wallets?.n ?? 0,
     arrearsMismatched: arrears?.n ?? 0,
+    collectionsUnbalanced,
   }
   const balanced =
     result.totalDebitsFen === result.totalCreditsFen &&
     result.vendsWithoutTransfer + result.vendsUnbalanced + result.tokensWithoutTransfer + result.reversalsUnbalanced + result.refundsUnbalanced === 0 &&
-    result.walletsMismatched + result.arrearsMismatched === 0
+    result.walletsMismatched + result.arrearsMismatched + result.collectionsUnbalanced === 0
   return { balanced, ...result }
 }

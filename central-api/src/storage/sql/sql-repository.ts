@@ -28,16 +28,30 @@ import type {
 } from '../repository.ts'
 import { accountWithTariff, appendAudit, ensureLedgerAccounts } from './common-ops.ts'
 import { ledgerCheck } from './ledger-ops.ts'
+import type { AnalyticsHistoryPlan, CommonMeterRecord, DailyEnergy, EstateMeter, HourlyEnergy, MeterAnalyticsState, RollupWrite, UsageAlertInput, UsageAlertRecord } from '../analytics-repository.ts'
+import * as analytics from './analytics-ops.ts'
+import * as fieldOps from './field-ops-ops.ts'
+import type { AlertChanges, AlertRecord, KioskHealthRecord, KioskHistory, RecordHeartbeat, RecordServiceEvent, ServiceEventOutcome, WorkOrderRecord, WorkOrderState } from '../field-ops-repository.ts'
+import * as history from './history-ops.ts'
+import type { HistoryVendRecord, MeterRegisterSamples } from '../history-repository.ts'
 import { all, get, run, type SqlEngine } from './query.ts'
 import { KIOSK_SELECT, METER_SELECT, tariffStateOf, toDelivery, toKiosk, toMeter, toVend, type DeliveryRow, type KioskRow, type MeterRow, type VendRow } from './rows.ts'
 import { seed } from './seed-ops.ts'
 import * as staff from './staff-ops.ts'
+import * as cash from './cash-ops.ts'
+import * as consoleOps from './console-ops.ts'
+import type * as C from '../console-repository.ts'
+import type { CollectionPostInput, CollectionPostResult, CollectionRecord, CollectionState, CountInput, DepositRecord } from '../cash-repository.ts'
+import * as meterControl from './meter-control-ops.ts'
+import { backoffDelay, type Backoff, type MeterAlertRecord, type MeterCommandBatch, type MeterCommandFilter, type MeterCommandInsertOutcome, type MeterCommandRecord, type MeterStatusFilter, type MeterStatusRecord } from '../meter-control-repository.ts'
 import { claimVend, commitVend, releaseVendClaim, VEND_SELECT } from './vend-ops.ts'
 
 /** Expired nonces are swept every this many inserts (their timestamps are outside the window anyway). */
 const NONCE_SWEEP_EVERY = 500
 // Hot statements as constants: one string each, so the engines' statement caches hit at once.
 const METER_BY_NO = `${METER_SELECT} WHERE m.meter_no = ?`
+// A meter swapped out (console, meter_swaps) is never sold to again.
+const METER_IN_SERVICE_BY_NO = `${METER_SELECT} WHERE m.meter_no = ? AND m.removed_at IS NULL`
 const KIOSK_BY_ID = `${KIOSK_SELECT} WHERE k.id = ?`
 const VEND_BY_ID = `${VEND_SELECT} WHERE vend_id = ?`
 
@@ -179,7 +193,7 @@ export class SqlRepository implements Repository {
       const a = yield* accountWithTariff(d, accountId, at, false)
       if (a === null) return null
       const meters = yield* all<{ meter_no: string; unit_name: string; last_credit_wh: number | null }>(
-        'SELECT m.meter_no, u.name AS unit_name, m.last_credit_wh FROM meters m JOIN units u ON u.id = m.unit_id WHERE m.account_id = ? ORDER BY m.meter_no',
+        'SELECT m.meter_no, u.name AS unit_name, m.last_credit_wh FROM meters m JOIN units u ON u.id = m.unit_id WHERE m.account_id = ? AND m.removed_at IS NULL ORDER BY m.meter_no',
         [accountId],
       )
       return {
@@ -198,7 +212,7 @@ export class SqlRepository implements Repository {
   getMeterAccount(meterNo: string, at: number): Promise<{ meter: MeterRecord; account: Omit<AccountView, 'meters'> } | null> {
     const d = this.d
     return this.db.read(function* () {
-      const m = yield* get<MeterRow>(METER_BY_NO, [meterNo])
+      const m = yield* get<MeterRow>(METER_IN_SERVICE_BY_NO, [meterNo])
       if (m === undefined) return null
       const a = yield* accountWithTariff(d, m.account_id, at, false)
       if (a === null) return null
@@ -338,7 +352,7 @@ export class SqlRepository implements Repository {
 
   // ── deliveries ───────────────────────────────────────────────────────────────────────────
 
-  claimDueDeliveries(now: number, limit: number, backoffMs: (attempts: number) => number): Promise<DeliveryRecord[]> {
+  claimDueDeliveries(now: number, limit: number, backoffMs: Backoff): Promise<DeliveryRecord[]> {
     const d = this.d
     return this.db.write(function* () {
       const due = yield* all<{ id: string; attempts: number }>(
@@ -352,7 +366,7 @@ export class SqlRepository implements Repository {
         // The attempt is recorded before the publish: a crash costs one extra publish, never a lost one.
         const r = yield* get<DeliveryRow>(
           "UPDATE deliveries SET state = 'sent', attempts = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? RETURNING *",
-          [attempts, now + backoffMs(attempts), now, row.id],
+          [attempts, now + backoffDelay(backoffMs, attempts), now, row.id],
         )
         if (r !== undefined) out.push(toDelivery(r))
       }
@@ -456,6 +470,288 @@ export class SqlRepository implements Repository {
   }
 
   // ── ledger ───────────────────────────────────────────────────────────────────────────────
+
+  // ── history (history-repository.ts) ──────────────────────────────────────────────────────
+
+  recentVendsForAccount(accountId: string, limit: number): Promise<HistoryVendRecord[]> {
+    return this.db.read(() => history.recentVendsForAccount(accountId, limit))
+  }
+
+  energyRegisterSamples(meterNos: readonly string[], instants: readonly number[]): Promise<MeterRegisterSamples[]> {
+    return this.db.read(() => history.energyRegisterSamples(meterNos, instants))
+  }
+
+  // ── field operations (field-ops-repository.ts) ──────────────────────────────────────────
+
+  recordHeartbeat(r: RecordHeartbeat): Promise<AlertChanges> {
+    return this.db.write(() => fieldOps.recordHeartbeat(r), { retryOnUniqueViolation: true })
+  }
+
+  sweepOfflineKiosks(now: number, offlineAfterMs: number, newAlertId: () => string): Promise<AlertChanges> {
+    return this.db.write(() => fieldOps.sweepOfflineKiosks(now, offlineAfterMs, newAlertId), { retryOnUniqueViolation: true })
+  }
+
+  recordServiceEvent(r: RecordServiceEvent): Promise<ServiceEventOutcome> {
+    return this.db.write(() => fieldOps.recordServiceEvent(this.d, r), { retryOnUniqueViolation: true })
+  }
+
+  fleetHealth(): Promise<KioskHealthRecord[]> {
+    return this.db.read(fieldOps.fleetHealth)
+  }
+
+  kioskHealth(kioskId: string): Promise<KioskHealthRecord | null> {
+    return this.db.read(() => fieldOps.kioskHealth(kioskId))
+  }
+
+  listAlerts(q: { openOnly: boolean; kioskId: string | null; limit: number }): Promise<AlertRecord[]> {
+    return this.db.read(() => fieldOps.listAlerts(q))
+  }
+
+  getAlert(alertId: string): Promise<AlertRecord | null> {
+    return this.db.read(() => fieldOps.getAlert(alertId))
+  }
+
+  acknowledgeAlert(r: { alertId: string; staffId: string; now: number }): Promise<AlertRecord> {
+    return this.db.write(() => fieldOps.acknowledgeAlert(this.d, r))
+  }
+
+  createWorkOrder(r: { workOrderId: string; alertId: string; staffId: string; assignee: string | null; note: string | null; now: number }): Promise<WorkOrderRecord> {
+    return this.db.write(() => fieldOps.createWorkOrder(this.d, r), { retryOnUniqueViolation: true })
+  }
+
+  assignWorkOrder(r: { workOrderId: string; staffId: string; assignee: string; now: number }): Promise<WorkOrderRecord> {
+    return this.db.write(() => fieldOps.assignWorkOrder(this.d, r))
+  }
+
+  addWorkOrderNote(r: { workOrderId: string; staffId: string; note: string; now: number }): Promise<WorkOrderRecord> {
+    return this.db.write(() => fieldOps.addWorkOrderNote(this.d, r))
+  }
+
+  closeWorkOrder(r: { workOrderId: string; staffId: string; note: string; now: number }): Promise<WorkOrderRecord> {
+    return this.db.write(() => fieldOps.closeWorkOrder(this.d, r))
+  }
+
+  getWorkOrder(workOrderId: string): Promise<WorkOrderRecord | null> {
+    return this.db.read(() => fieldOps.getWorkOrder(workOrderId))
+  }
+
+  listWorkOrders(q: { state: WorkOrderState | null; kioskId: string | null; limit: number }): Promise<WorkOrderRecord[]> {
+    return this.db.read(() => fieldOps.listWorkOrders(q))
+  }
+
+  listFieldStaff(): Promise<{ id: string; name: string; role: string }[]> {
+    return this.db.read(fieldOps.listFieldStaff)
+  }
+
+  kioskHistory(kioskId: string, limit: number): Promise<KioskHistory> {
+    return this.db.read(() => fieldOps.kioskHistory(kioskId, limit))
+  }
+
+  // ── meter control (meter-control-ops.ts) ────────────────────────────────────────────────
+
+  createMeterCommands(batch: MeterCommandBatch): Promise<MeterCommandInsertOutcome[]> {
+    return this.db.write(() => meterControl.createMeterCommands(this.d, batch))
+  }
+  claimDueCommands(now: number, limit: number, backoffMs: Backoff): Promise<MeterCommandRecord[]> {
+    return this.db.write(() => meterControl.claimDueCommands(this.d, now, limit, backoffMs))
+  }
+  nextCommandDueAt(): Promise<number | null> {
+    return this.db.read(() => meterControl.nextCommandDueAt())
+  }
+  settleMeterCommand(commandId: string, meterNo: string, outcome: { state: 'done' | 'refused'; reason: string | null }, now: number): Promise<{ kind: 'settled' | 'duplicate' | 'unknown'; command: MeterCommandRecord | null }> {
+    return this.db.write(() => meterControl.settleMeterCommand(commandId, meterNo, outcome, now))
+  }
+  makeDueNowForMeter(meterNo: string, now: number): Promise<number> {
+    return this.db.write(() => meterControl.makeDueNowForMeter(meterNo, now))
+  }
+  getMeterCommand(commandId: string): Promise<MeterCommandRecord | null> {
+    return this.db.read(() => meterControl.getMeterCommand(commandId))
+  }
+  listMeterCommands(filter: MeterCommandFilter): Promise<MeterCommandRecord[]> {
+    return this.db.read(() => meterControl.listMeterCommands(filter))
+  }
+  ingestReading(r: ReadingRecord): Promise<boolean> {
+    return this.db.write(() => meterControl.ingestReading(r))
+  }
+  readingsSince(meterNo: string, since: number, limit: number): Promise<ReadingRecord[]> {
+    return this.db.read(() => meterControl.readingsSince(meterNo, since, limit))
+  }
+  recordMeterStatus(meterNo: string, online: boolean, at: number): Promise<{ known: boolean; madeDue: number }> {
+    return this.db.write(() => meterControl.recordMeterStatus(meterNo, online, at))
+  }
+  recordMeterEvent(meterNo: string, change: { relay?: 'closed' | 'open'; tamper?: boolean }, at: number): Promise<boolean> {
+    return this.db.write(() => meterControl.recordMeterEvent(meterNo, change, at))
+  }
+  getMeterStatus(meterNo: string): Promise<MeterStatusRecord | null> {
+    return this.db.read(() => meterControl.getMeterStatus(meterNo))
+  }
+  listMeterStatus(q: { filter?: MeterStatusFilter; after?: string; limit: number }): Promise<MeterStatusRecord[]> {
+    return this.db.read(() => meterControl.listMeterStatus(q))
+  }
+  openMeterAlert(a: { id: string; meterNo: string; kind: 'lowCredit'; daysLeft: number | null; avgDailyWh: number | null; creditWh: number | null; now: number }): Promise<MeterAlertRecord | null> {
+    return this.db.write(() => meterControl.openMeterAlert(a))
+  }
+  clearMeterAlert(meterNo: string, kind: 'lowCredit', now: number): Promise<MeterAlertRecord | null> {
+    return this.db.write(() => meterControl.clearMeterAlert(meterNo, kind, now))
+  }
+  markMeterAlertNotified(alertId: string): Promise<void> {
+    return this.db.write(() => meterControl.markMeterAlertNotified(alertId))
+  }
+  listMeterAlerts(q: { state?: 'open' | 'cleared'; meterNo?: string; limit: number }): Promise<MeterAlertRecord[]> {
+    return this.db.read(() => meterControl.listMeterAlerts(q))
+  }
+
+  // ── cash handling (cash-repository.ts) ──────────────────────────────────────────────────
+
+  postCollection(input: CollectionPostInput): Promise<CollectionPostResult> {
+    return this.db.write(() => cash.postCollection(this.d, input), { retryOnUniqueViolation: true })
+  }
+  getCollection(collectionId: string): Promise<CollectionRecord | null> {
+    return this.db.read(() => cash.getCollection(collectionId))
+  }
+  listCollections(q: { states: readonly CollectionState[]; limit: number }): Promise<CollectionRecord[]> {
+    return this.db.read(() => cash.listCollections(q))
+  }
+  countCollection(input: CountInput): Promise<CollectionRecord> {
+    return this.db.write(() => cash.countCollection(this.d, input))
+  }
+  approveCollection(r: { collectionId: string; staffId: string; now: number }): Promise<CollectionRecord> {
+    return this.db.write(() => cash.approveCollection(this.d, r))
+  }
+  rejectCount(r: { collectionId: string; staffId: string; note: string; now: number }): Promise<CollectionRecord> {
+    return this.db.write(() => cash.rejectCount(this.d, r))
+  }
+  createDeposit(r: { depositId: string; slipNo: string; collectionIds: readonly string[]; staffId: string; now: number }): Promise<DepositRecord> {
+    return this.db.write(() => cash.createDeposit(this.d, r), { retryOnUniqueViolation: true })
+  }
+  listDeposits(limit: number): Promise<DepositRecord[]> {
+    return this.db.read(() => cash.listDeposits(limit))
+  }
+  collectionsCountedBetween(from: number, to: number): Promise<CollectionRecord[]> {
+    return this.db.read(() => cash.collectionsCountedBetween(from, to))
+  }
+
+  // ── usage analytics (analytics-ops.ts) ──────────────────────────────────────────────────
+
+  analyticsEstate(): Promise<EstateMeter[]> {
+    return this.db.read(analytics.analyticsEstate)
+  }
+
+  commonMeters(): Promise<CommonMeterRecord[]> {
+    return this.db.read(analytics.commonMeters)
+  }
+
+  analyticsStates(): Promise<MeterAnalyticsState[]> {
+    return this.db.read(analytics.analyticsStates)
+  }
+
+  readingsForRollup(meterNo: string, fromMs: number): Promise<ReadingRecord[]> {
+    return this.db.read(() => analytics.readingsForRollup(meterNo, fromMs))
+  }
+
+  writeRollup(w: RollupWrite, now: number): Promise<void> {
+    return this.db.write(() => analytics.writeRollup(w, now))
+  }
+
+  hourlyEnergy(meterNos: readonly string[] | null, fromMs: number, toMs: number): Promise<HourlyEnergy[]> {
+    return this.db.read(() => analytics.hourlyEnergy(meterNos, fromMs, toMs))
+  }
+
+  dailyEnergy(meterNos: readonly string[] | null, fromDay: string, toDay: string): Promise<DailyEnergy[]> {
+    return this.db.read(() => analytics.dailyEnergy(meterNos, fromDay, toDay))
+  }
+
+  dailyRange(): Promise<{ first: string; last: string } | null> {
+    return this.db.read(analytics.dailyRange)
+  }
+
+  importAnalyticsHistory(plan: AnalyticsHistoryPlan): Promise<void> {
+    return this.db.write(() => analytics.importAnalyticsHistory(plan))
+  }
+
+  upsertUsageAlerts(alerts: readonly UsageAlertInput[], now: number): Promise<void> {
+    return this.db.write(() => analytics.upsertUsageAlerts(alerts, now))
+  }
+
+  listUsageAlerts(q: { state: 'open' | 'acknowledged' | 'all'; limit: number }): Promise<UsageAlertRecord[]> {
+    return this.db.read(() => analytics.listUsageAlerts(q))
+  }
+
+  acknowledgeUsageAlert(a: { id: string; staffId: string; note: string; now: number }): Promise<UsageAlertRecord | null> {
+    return this.db.write(() => analytics.acknowledgeUsageAlert(this.d, a))
+  }
+
+  // ── console (issue 9): sign-in, staff, customers, cards, meters, tariffs; see console-ops.ts ──
+
+  getStaffCredentials(staffId: string): Promise<C.StaffCredentials | null> {
+    return this.db.read(() => consoleOps.getStaffCredentials(staffId))
+  }
+  recordFailedSignIn(r: { staffId: string; lockAfter: number; lockMs: number; now: number }): Promise<{ failedSignins: number; lockedUntil: number | null }> {
+    return this.db.write(() => consoleOps.recordFailedSignIn(this.d, r))
+  }
+  openSession(s: Omit<C.StaffSessionRecord, 'endedAt' | 'endReason'>): Promise<void> {
+    return this.db.write(() => consoleOps.openSession(this.d, s))
+  }
+  getSession(idHash: string): Promise<{ session: C.StaffSessionRecord; staff: StaffRecord } | null> {
+    return this.db.read(() => consoleOps.getSession(idHash))
+  }
+  touchSession(idHash: string, now: number, idleExpiresAt: number): Promise<void> {
+    return this.db.write(() => consoleOps.touchSession(idHash, now, idleExpiresAt))
+  }
+  endSession(r: { idHash: string; reason: C.SessionEndReason; actor: string; now: number }): Promise<boolean> {
+    return this.db.write(() => consoleOps.endSession(this.d, r))
+  }
+  listStaff(): Promise<C.StaffListItem[]> {
+    return this.db.read(() => consoleOps.listStaff(Date.now()))
+  }
+  createStaff(r: Parameters<C.ConsoleStore['createStaff']>[0]): Promise<StaffRecord> {
+    return this.db.write(() => consoleOps.createStaff(this.d, r))
+  }
+  updateStaff(r: Parameters<C.ConsoleStore['updateStaff']>[0]): Promise<StaffRecord> {
+    return this.db.write(() => consoleOps.updateStaff(this.d, r))
+  }
+  ensureDemoStaff(staffList: Parameters<C.ConsoleStore['ensureDemoStaff']>[0], now: number): Promise<number> {
+    return this.db.write(() => consoleOps.ensureDemoStaff(staffList, now), { retryOnUniqueViolation: true })
+  }
+  listAudit(q: Parameters<C.ConsoleStore['listAudit']>[0]): Promise<C.AuditEntry[]> {
+    return this.db.read(() => consoleOps.listAudit(q))
+  }
+  searchCustomers(q: { text: string; limit: number }): Promise<C.CustomerSummary[]> {
+    return this.db.read(() => consoleOps.searchCustomers(q))
+  }
+  getCustomer(customerId: string): Promise<C.CustomerDetail | null> {
+    return this.db.readSnapshot(() => consoleOps.getCustomer(customerId))
+  }
+  createCustomer(c: Parameters<C.ConsoleStore['createCustomer']>[0]): Promise<void> {
+    return this.db.write(() => consoleOps.createCustomer(this.d, c))
+  }
+  updateCustomer(r: Parameters<C.ConsoleStore['updateCustomer']>[0]): Promise<void> {
+    return this.db.write(() => consoleOps.updateCustomer(this.d, r))
+  }
+  createMeter(m: Parameters<C.ConsoleStore['createMeter']>[0]): Promise<void> {
+    return this.db.write(() => consoleOps.createMeter(this.d, m))
+  }
+  importRow(r: Parameters<C.ConsoleStore['importRow']>[0]): Promise<{ customerCreated: boolean; meterCreated: boolean }> {
+    return this.db.write(() => consoleOps.importRow(this.d, r))
+  }
+  replaceCard(r: Parameters<C.ConsoleStore['replaceCard']>[0]): Promise<void> {
+    return this.db.write(() => consoleOps.replaceCard(this.d, r))
+  }
+  async blockCard(r: Parameters<C.ConsoleStore['blockCard']>[0]): Promise<void> {
+    await this.db.write(() => consoleOps.blockCard(this.d, r))
+  }
+  swapMeter(r: Parameters<C.ConsoleStore['swapMeter']>[0]): Promise<{ carriedCreditWh: number; accountId: string }> {
+    return this.db.write(() => consoleOps.swapMeter(this.d, r))
+  }
+  paymentHistory(accountId: string, limit: number): Promise<C.PaymentRecord[]> {
+    return this.db.readSnapshot(() => consoleOps.paymentHistory(accountId, limit))
+  }
+  requeueDelivery(r: Parameters<C.ConsoleStore['requeueDelivery']>[0]): Promise<boolean> {
+    return this.db.write(() => consoleOps.requeueDelivery(this.d, r))
+  }
+  listTariffVersions(): Promise<C.TariffVersionSummary[]> {
+    return this.db.read(() => consoleOps.listTariffVersions())
+  }
 
   ledgerCheck(): Promise<LedgerCheck> {
     // One snapshot for every query, or vends committing meanwhile would look like mismatches.

@@ -32,17 +32,31 @@ interface VendForReversal {
   state_after: string | null
 }
 
-function* reversalCheck(vendId: string): Gen<VendForReversal> {
+function* reversibleVend(vendId: string): Gen<VendForReversal> {
   const vend = yield* get<VendForReversal>('SELECT vend_id, account_id, amount_fen, state_before, state_after FROM vends WHERE vend_id = ?', [vendId])
   if (vend === undefined) throw new Errors.notFound('No such vend')
   if ((yield* get('SELECT vend_id FROM vend_reversals WHERE vend_id = ?', [vendId])) !== undefined) throw new Errors.reversalAlreadyDone()
-  const delivery = yield* get<{ state: string }>('SELECT state FROM deliveries WHERE vend_id = ? ORDER BY created_at DESC, id DESC LIMIT 1', [vendId])
-  if (delivery?.state === 'accepted') throw new Errors.reversalTokenAccepted()
   return vend
 }
 
+/**
+ * The vend's latest delivery. With `lock` (approval) the row is held until commit, so a meter's
+ * acknowledgement (a guarded UPDATE of the same row) either committed before and is seen here, or
+ * waits and then finds the delivery cancelled: a reversal and an acceptance never both succeed.
+ * PostgreSQL re-reads a row it had to wait for, so the state checked is the committed one.
+ */
+function* latestDelivery(d: Dialect, vendId: string, lock: boolean): Gen<{ id: string; state: string } | undefined> {
+  const delivery = yield* get<{ id: string; state: string }>(
+    `SELECT id, state FROM deliveries WHERE vend_id = ? ORDER BY created_at DESC, id DESC LIMIT 1${lock ? d.forUpdate('deliveries') : ''}`,
+    [vendId],
+  )
+  if (delivery?.state === 'accepted') throw new Errors.reversalTokenAccepted()
+  return delivery
+}
+
 export function* requestReversal(d: Dialect, r: { requestId: string; vendId: string; reason: string; staffId: string; now: number }): Gen<StaffRequestRecord> {
-  const vend = yield* reversalCheck(r.vendId)
+  const vend = yield* reversibleVend(r.vendId)
+  yield* latestDelivery(d, r.vendId, false)
   const open = yield* get('SELECT id FROM staff_requests WHERE vend_id = ? AND kind = ? AND state = ?', [r.vendId, 'vend.reversal', 'requested'])
   if (open !== undefined) throw new Errors.requestOpen()
   yield* run(
@@ -110,11 +124,9 @@ function* reverseVend(d: Dialect, req: StaffRequestRecord, now: number): Gen<Rec
   // The account first, as a vend locks it: the two then never wait on each other in a circle.
   const account = yield* get<AccountRow>(`${ACCOUNT_SELECT} WHERE a.id = ?${d.forUpdate('a')}`, [req.accountId])
   if (account === undefined) throw new Errors.notFound('No such account')
-  const vend = yield* reversalCheck(vendId)
-  const delivery = yield* get<{ id: string; state: string }>(
-    `SELECT id, state FROM deliveries WHERE vend_id = ? ORDER BY created_at DESC, id DESC LIMIT 1${d.forUpdate('deliveries')}`,
-    [vendId],
-  )
+  const vend = yield* reversibleVend(vendId)
+  // Re-checked under the delivery's row lock, in this transaction (see latestDelivery).
+  const delivery = yield* latestDelivery(d, vendId, true)
   // Restoring the state before the vend is exact only while nothing has changed the account since.
   const after = vend.state_after === null ? null : (JSON.parse(vend.state_after) as AccountTariffState)
   const before = vend.state_before === null ? null : (JSON.parse(vend.state_before) as AccountTariffState)

@@ -28,6 +28,8 @@ export interface GroupCommitOptions {
 export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { maxDelayMs: 2, maxBatch: 256 }
 
 interface Batch {
+  /** 1, 2, 3, … in the order the batches open (and commit). */
+  seq: number
   committed: Promise<void>
   resolve: () => void
   reject: (err: unknown) => void
@@ -43,6 +45,7 @@ export class SqliteEngine implements SqlEngine {
   readonly stats = { commits: 0, writes: 0 }
   private readonly statements = new Map<string, BetterSqlite3.Statement>()
   private batch: Batch | null = null
+  private batches = 0
   private readonly control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', BetterSqlite3.Statement>
 
   constructor(
@@ -102,6 +105,11 @@ export class SqliteEngine implements SqlEngine {
     return this.batch?.committed ?? RESOLVED
   }
 
+  /** The open batch's number and its commit, or null when no batch is open (worker-engine.ts). */
+  pendingBatch(): { seq: number; committed: Promise<void> } | null {
+    return this.batch === null ? null : { seq: this.batch.seq, committed: this.batch.committed }
+  }
+
   /** Commits the open batch now (tests, shutdown). */
   flush(): void {
     this.commit()
@@ -133,7 +141,7 @@ export class SqliteEngine implements SqlEngine {
     // Deferred writes may leave nobody awaiting a failed commit; the replies that settle on it see it.
     committed.catch(() => undefined)
     const timer = this.options.maxDelayMs > 0 ? setTimeout(() => this.commit(), this.options.maxDelayMs) : setImmediate(() => this.commit())
-    this.batch = { committed, resolve, reject, writes: 0, timer }
+    this.batch = { seq: ++this.batches, committed, resolve, reject, writes: 0, timer }
     return this.batch
   }
 

@@ -7,7 +7,7 @@ import {
   type MessageKey,
   type Params,
 } from '../../messages/index.ts'
-import { formatDateTime, formatNote, formatNumber } from '../format.ts'
+import { formatDateTime, formatDay, formatKwhWhole, formatMonth, formatNote, formatNumber } from '../format.ts'
 
 /** The session's language (from the agent's snapshot) and everything that formats text in it. */
 export class I18n {
@@ -38,4 +38,7 @@ export class I18n {
   note = (valueFen: number): string => formatNote(valueFen, this.lang)
   num = (n: number): string => formatNumber(n, this.lang)
   dateTime = (at: string | number): string => formatDateTime(at, this.lang)
+  day = (dateKey: string): string => formatDay(dateKey, this.lang)
+  month = (month: string): string => formatMonth(month, this.lang)
+  kwhWhole = (energyWh: number): string => formatKwhWhole(energyWh, this.lang)
 }

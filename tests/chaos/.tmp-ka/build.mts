@@ -1,0 +1,2 @@
+import { bundleAgent } from '../support.ts'
+console.log(JSON.stringify(await bundleAgent()))
