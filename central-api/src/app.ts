@@ -85,7 +85,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
     const sm = new SoftwareSecurityModule(parseMasterKey(config.masterKeyHex), new RepositoryVendingKeyStore(app.repo, clock))
     app.decorate('securityModule', sm as SecurityModule)
-    if (config.demo && (await seedDemoIfEmpty(app.repo, sm, config.meterCount, clock.now()))) {
+    if (config.demo && (await seedDemoIfEmpty(app.repo, sm, config.meterCount, clock.now(), config.timeZone, { history: config.demoHistory ?? config.meterCount <= 1000 }))) {
       app.log.info({ meters: config.meterCount }, 'demo estate seeded')
     }
 

@@ -71,6 +71,13 @@ describe('config', () => {
     expect(() => loadStorageConfig({ DATABASE_URL: 'oracle://x' })).toThrow(ConfigError)
   })
 
+  it('reads DEMO_HISTORY as 0 or 1 and refuses anything else', () => {
+    expect(loadConfig({ GRIDTILL_DEMO: '1', DEMO_HISTORY: '0' }).config.demoHistory).toBe(false)
+    expect(loadConfig({ GRIDTILL_DEMO: '1', DEMO_HISTORY: '1' }).config.demoHistory).toBe(true)
+    expect(loadConfig({ GRIDTILL_DEMO: '1' }).config.demoHistory).toBeUndefined()
+    expect(problems({ GRIDTILL_DEMO: '1', DEMO_HISTORY: 'yes' })).toEqual(['DEMO_HISTORY must be 0 or 1, got "yes"'])
+  })
+
   it('checks MQTT_URL and ADMIN_TOKEN shapes', () => {
     expect(problems({ MASTER_KEY: KEY, MQTT_URL: 'broker:1883' })).toEqual([expect.stringContaining('MQTT_URL')])
     expect(problems({ MASTER_KEY: KEY, ADMIN_TOKEN: 'short' })).toEqual([expect.stringContaining('ADMIN_TOKEN')])

@@ -41,6 +41,11 @@ export const Config = Type.Object(
     adminToken: Type.Optional(Type.String({ minLength: 8, maxLength: 200 })),
     demo: Type.Boolean(),
     meterCount: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    /**
+     * Demo only: seed a year of synthetic usage history for the analytics pages (default: on up to
+     * 1,000 meters; a 10,000-meter bench estate would spend gigabytes on it).
+     */
+    demoHistory: Type.Optional(Type.Boolean()),
     timeZone: Type.String({ minLength: 1 }),
     logLevel: LogLevel,
     /** Field operations: a kiosk not heard from for more than this many minutes is offline (default 5). */
@@ -132,6 +137,11 @@ export function loadConfig(env: Env): LoadedConfig {
     meterCount: int('METER_COUNT', 50),
     timeZone,
     logLevel: str('LOG_LEVEL') ?? 'info',
+  }
+  const demoHistory = str('DEMO_HISTORY')
+  if (demoHistory !== undefined) {
+    if (demoHistory !== '0' && demoHistory !== '1') problems.push(`DEMO_HISTORY must be 0 or 1, got "${demoHistory}"`)
+    else candidate.demoHistory = demoHistory === '1'
   }
   Object.assign(candidate, storage)
   const commitDelay = str('SQLITE_COMMIT_DELAY_MS')

@@ -36,6 +36,8 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     adminToken: ADMIN['x-gridtill-admin-token'],
     demo: true,
     meterCount: 6,
+    // The year of analytics history costs every test app time; the analytics tests switch it on.
+    demoHistory: false,
     timeZone: 'Asia/Shanghai',
     logLevel: 'silent',
     ...overrides,

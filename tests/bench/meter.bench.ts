@@ -42,6 +42,7 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 
 interface CentralStats {
   rss: number
+  heapUsed: number
   latencies: number[]
   waiting: number
   rejected: number
@@ -72,11 +73,13 @@ async function centralRole(): Promise<void> {
   const db = new Database(sqlitePath(config), { readonly: true })
   const rows = db.prepare<[number], { ms: number | null; state: string }>('SELECT acked_at - created_at AS ms, state FROM deliveries WHERE created_at >= ?')
   process.send?.({ ready: address, programmingFile })
+  if (process.env.BENCH_VERBOSE === '1') console.error(`central RSS after seeding: ${mb(process.memoryUsage().rss)} MB`)
   process.on('message', (m: { cmd: string; from?: number }) => {
     if (m.cmd === 'stats') {
       const all = rows.all(m.from ?? 0)
       const stats: CentralStats = {
         rss: process.memoryUsage().rss,
+        heapUsed: process.memoryUsage().heapUsed,
         latencies: all.filter((r) => r.state === 'accepted' && r.ms !== null).map((r) => r.ms ?? 0),
         waiting: all.filter((r) => r.state === 'pending' || r.state === 'sent').length,
         rejected: all.filter((r) => r.state === 'rejected').length,
@@ -202,6 +205,10 @@ export default async function meterBench(report: Report): Promise<void> {
     report('meter.connect_s', f.connectMs / 1000, 's')
     // Let the connect burst settle (statuses, first readings) before loading.
     await new Promise((r) => setTimeout(r, 5_000))
+    if (process.env.BENCH_VERBOSE === '1') {
+      const s0 = await ask<CentralStats>(central, { cmd: 'stats', from: Date.now() })
+      console.error(`central RSS after the fleet connected: ${mb(s0.rss)} MB (heap ${mb(s0.heapUsed)} MB)`)
+    }
 
     const programming = JSON.parse(readFileSync(c.programmingFile, 'utf8')) as { meterNo: string; profile: string }[]
     const meters = programming.filter((p) => p.profile !== 'shop').map((p) => p.meterNo)
@@ -259,7 +266,7 @@ export default async function meterBench(report: Report): Promise<void> {
       stats = await ask<CentralStats>(central, { cmd: 'stats', from })
     }
     const fleetStats = await ask<{ rss: number; probe: { p99: number }; cpuShare: number; loopP99Ms: number; commits: unknown }>(fleet, { cmd: 'stats' })
-    if (process.env.BENCH_VERBOSE === '1') console.error(`fleet: cpu ${(fleetStats.cpuShare * 100).toFixed(0)} % of a core, event-loop delay p99 ${fleetStats.loopP99Ms.toFixed(1)} ms, store ${JSON.stringify(fleetStats.commits)}`)
+    if (process.env.BENCH_VERBOSE === '1') console.error(`central heap ${mb(stats.heapUsed)} MB; fleet: cpu ${(fleetStats.cpuShare * 100).toFixed(0)} % of a core, event-loop delay p99 ${fleetStats.loopP99Ms.toFixed(1)} ms, store ${JSON.stringify(fleetStats.commits)}`)
     const bare = await measureBareMqttRoundTrip(broker.url, 1000)
 
     const ok = statuses.get(200) ?? 0

@@ -338,7 +338,7 @@ describe('kiosk flows', () => {
     await expect.poll(() => kiosk.testId('insert-cash').innerText()).toMatch(/^\s*投入现金/)
     await shots.capture('account-zh', 'account')
 
-    await kiosk.testId('language-toggle').click()
+    await kiosk.tap('language-toggle')
     await expect.poll(() => kiosk.htmlLang()).toBe('en')
     await expect.poll(() => kiosk.testId('insert-cash').innerText()).toMatch(/^\s*Insert cash/)
     expect(await kiosk.text('account')).toContain('Meter')
@@ -347,7 +347,7 @@ describe('kiosk flows', () => {
     await expect.poll(async () => digitsOnly(await kiosk.testId('meter-no').innerText()).startsWith(second.meterNo)).toBe(true)
     await shots.capture('account-en', 'account')
 
-    await kiosk.testId('language-toggle').click()
+    await kiosk.tap('language-toggle')
     await expect.poll(() => kiosk.htmlLang()).toBe('zh-CN')
     await expect.poll(() => kiosk.testId('insert-cash').innerText()).toMatch(/^\s*投入现金/)
     // The session went on through both switches: the meter chosen in English is still chosen.
@@ -355,7 +355,7 @@ describe('kiosk flows', () => {
     await shots.capture('account-zh-again', 'account')
 
     // English once more, and on with the top-up: the next screen follows the session's language.
-    await kiosk.testId('language-toggle').click()
+    await kiosk.tap('language-toggle')
     await expect.poll(() => kiosk.htmlLang()).toBe('en')
     await kiosk.testId('insert-cash').click()
     await kiosk.screen('collecting')
@@ -410,11 +410,11 @@ describe('kiosk flows', () => {
     expect(wh.slice(1, 11).every((v) => v !== '' && Number(v) > 100_000)).toBe(true)
     await shots.capture('history', 'history')
 
-    await kiosk.testId('language-toggle').click()
+    await kiosk.tap('language-toggle')
     await expect.poll(() => kiosk.htmlLang()).toBe('en')
     await shots.capture('history-en', 'history')
     // Large text: the history still fits and the bar still stays in reach.
-    await kiosk.testId('large-text-toggle').click()
+    await kiosk.tap('large-text-toggle')
     await expect.poll(() => kiosk.page.locator('html.large-text').count()).toBe(1)
     await shots.capture('history-en-large-text', 'history')
 

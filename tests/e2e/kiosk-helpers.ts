@@ -14,6 +14,12 @@ export const LANDSCAPE = { width: 1920, height: 1080 } as const
 export const RESULTS_DIR = join(REPO_ROOT, 'test-results')
 
 const SCREEN_TIMEOUT_MS = 30_000
+/**
+ * The UI and the agent drop a repeat of the same tap within 300 ms on purpose (a shaky double tap
+ * counts once: kiosk-ui/src/lib/debounce.ts, the agent's intent handler). A person tapping the same
+ * button again is slower than that; the tests tap at a person's pace.
+ */
+const TAP_PACE_MS = 400
 
 /** "walking away after paying" → "walking-away-after-paying". */
 export function slug(name: string): string {
@@ -58,6 +64,8 @@ export async function waitScreen(page: Page, screen: KioskScreen, timeout = SCRE
 
 /** The resident's screen: `portrait` is the one touched; `landscape` mirrors it for screenshots. */
 export class KioskScreens {
+  readonly #lastTap = new Map<string, number>()
+
   private constructor(
     readonly portrait: Page,
     readonly landscape: Page,
@@ -82,6 +90,14 @@ export class KioskScreens {
 
   current(): Promise<string | null> {
     return this.portrait.locator('[data-screen]').first().getAttribute('data-screen', { timeout: 5_000 })
+  }
+
+  /** Taps the control with this test id, never sooner than TAP_PACE_MS after the last tap on it. */
+  async tap(id: string): Promise<void> {
+    const wait = (this.#lastTap.get(id) ?? Number.NEGATIVE_INFINITY) + TAP_PACE_MS - Date.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    await this.testId(id).click()
+    this.#lastTap.set(id, Date.now())
   }
 
   /** A button by the intent it sends (language-independent). */

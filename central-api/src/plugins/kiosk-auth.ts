@@ -97,6 +97,11 @@ export async function verifySignedRequest(req: FastifyRequest, repo: Repository,
   if (!(await verifyInPool(Buffer.from(message, 'utf8'), key, Buffer.from(signature, 'base64')))) throw new Errors.authBadSignature()
   // Only a verified request may spend a nonce, so nobody can burn a kiosk's nonces for it.
   if (!(await repo.useNonce(kiosk.id, nonce, Number(timestamp) + SIGNATURE_WINDOW_MS, clock.now()))) throw new Errors.authReplayedNonce()
+  // The reply waits for this nonce to be durable (plugins/storage.ts); a reply never sent must not
+  // leave the barrier's failure unhandled.
+  const barrier = repo.settled()
+  barrier.catch(() => undefined)
+  req.storageBarrier = barrier
   return kiosk
 }
 

@@ -13,6 +13,18 @@ declare module 'fastify' {
   interface FastifyInstance {
     repo: Repository
   }
+  interface FastifyRequest {
+    /**
+     * Set by kiosk-auth right after the request's nonce was spent: repo.settled() as it was then,
+     * which covers that nonce. The reply waits for it instead of every nonce spent since.
+     */
+    storageBarrier: Promise<void> | null
+  }
+}
+
+/** The SQLite worker repository's settled() without other requests' nonces (worker-repository.ts). */
+interface ExceptNonces {
+  settledExceptNonces?: () => Promise<void>
 }
 
 export const storagePlugin = fp<{ config: Config; clock: Clock }>(
@@ -21,8 +33,11 @@ export const storagePlugin = fp<{ config: Config; clock: Clock }>(
     const repo = await openRepository(opts.config, opts.clock.now(), { sqliteWorker: process.env.GRIDTILL_SQLITE_WORKER !== '0' })
     app.decorate('repo', repo)
     app.addHook('onClose', () => repo.close())
-    app.addHook('onSend', async (_req, _reply, payload) => {
-      await repo.settled()
+    app.decorateRequest('storageBarrier', null)
+    const exceptNonces = (repo as Repository & ExceptNonces).settledExceptNonces
+    app.addHook('onSend', async (req, _reply, payload) => {
+      if (req.storageBarrier === null || exceptNonces === undefined) await repo.settled()
+      else await Promise.all([req.storageBarrier, exceptNonces()])
       return payload
     })
     app.log.info({ engine: repo.engine, storage: describeStorage(opts.config) }, repo.engine === 'sqlite' ? 'storage open (WAL, synchronous=FULL, group commit)' : 'storage open (PostgreSQL)')

@@ -18,6 +18,10 @@ export const swaggerPlugin = fp(
           { name: 'kiosks', description: 'Enrolment' },
           { name: 'admin', description: 'Admin token or kiosk signature' },
           { name: 'operations', description: 'Health and metrics' },
+          { name: 'staff', description: 'Staff accounts, sign-in and two-person requests' },
+          { name: 'console', description: 'Back-office console (staff session)' },
+          { name: 'field operations', description: 'Kiosk fleet health, alerts and work orders' },
+          { name: 'analytics', description: 'Consumption, forecasts, anomalies and advice' },
         ],
       },
     })

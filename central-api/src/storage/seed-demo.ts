@@ -123,6 +123,7 @@ export async function seedDemoIfEmpty(
   meterCount: number,
   now: number,
   timeZone = DEFAULT_TIME_ZONE,
+  options: { history?: boolean } = {},
 ): Promise<boolean> {
   if (!(await repo.isEmpty())) return false
   // The vending key first: meters reference it. Importing again after a crash just replaces it.
@@ -130,7 +131,7 @@ export async function seedDemoIfEmpty(
   // Two instances starting together on one empty database: only one seeds.
   const seeded = await repo.seed(demoSeedPlan(meterCount, now, await hashEnrollmentCode(DEMO_KIOSK.enrollmentCode)), { onlyIfEmpty: true })
   // A year of usage history, so the console's analytics have something to show (issue 10).
-  if (seeded) await writeDemoHistory(repo, timeZone, now)
+  if (seeded && (options.history ?? true)) await writeDemoHistory(repo, timeZone, now)
   return seeded
 }
 

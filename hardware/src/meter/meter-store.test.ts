@@ -26,6 +26,28 @@ function onDisk(path: string, meterNo: string): unknown {
 }
 
 describe('MeterStore', () => {
+  it('commits on its writer thread (or inline when asked), later windows after earlier ones', async () => {
+    for (const writerThread of [true, false]) {
+      const path = join(dir, `w-${String(writerThread)}.db`)
+      const store = MeterStore.open({ path, groupCommitMs: 1, writerThread })
+      // Two windows for one meter: the later snapshot must be the one left on disk.
+      const first = store.markDirty('58100000001', () => ({ v: 1 }), true)
+      await first
+      expect(onDisk(path, '58100000001')).toEqual({ v: 1 })
+      const second = store.markDirty('58100000001', () => ({ v: 2 }), true)
+      const third = store.markDirty('58100000002', () => ({ v: 3 }), false)
+      await second
+      expect(onDisk(path, '58100000001')).toEqual({ v: 2 })
+      // A lazy change is on disk after flush() returns, whichever way it was committed.
+      store.flush()
+      await third
+      expect(onDisk(path, '58100000002')).toEqual({ v: 3 })
+      expect(store.stats.commits).toBeGreaterThanOrEqual(2)
+      expect(store.stats.rowsWritten).toBe(3)
+      store.close()
+    }
+  })
+
   it('opens in WAL mode with synchronous=FULL', () => {
     const path = join(dir, 'm.db')
     const store = MeterStore.open({ path })

@@ -5,7 +5,7 @@ import { makeApp, staffHeaders, type TestApp } from '../../test-support.ts'
 const base = `${API_PREFIX}/console/analytics`
 let t: TestApp
 beforeAll(async () => {
-  t = await makeApp({ config: { meterCount: 50 } })
+  t = await makeApp({ config: { meterCount: 50, demoHistory: true } })
 }, 60_000)
 afterAll(async () => {
   await t.close()

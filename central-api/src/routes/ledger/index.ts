@@ -1,6 +1,7 @@
 /**
  * GET /api/v1/ledger/check — proves debits equal credits, every vend's legs match its breakdown,
- * every token was paid for, reversals and refunds balance, and cached balances equal the ledger's.
+ * every token was paid for, reversals, refunds and cash collections balance, and cached balances
+ * equal the ledger's.
  * The same check runs from the command line: central-api/src/cli/ledger-check.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -21,6 +22,7 @@ export const LedgerCheckResponse = Type.Object(
     refundsUnbalanced: Type.Integer(),
     walletsMismatched: Type.Integer(),
     arrearsMismatched: Type.Integer(),
+    collectionsUnbalanced: Type.Integer(),
   },
   { additionalProperties: false },
 )

@@ -52,6 +52,8 @@ interface Pending {
   resolve: (v: unknown) => void
   reject: (e: unknown) => void
   fns: ((...args: unknown[]) => unknown)[] | null
+  /** The caller tracks the answer's batch itself (nonces), instead of settled()'s shared mark. */
+  ownBatch: boolean
 }
 
 interface Waiter {
@@ -63,7 +65,7 @@ interface Waiter {
 const RESOLVED = Promise.resolve()
 
 /** Methods answered here, not in the worker. */
-const LOCAL = new Set(['engine', 'settled', 'storageStats', 'close', 'ping', 'useNonce', 'claimVend', 'releaseVendClaim', 'commitVend'])
+const LOCAL = new Set(['engine', 'settled', 'settledExceptNonces', 'storageStats', 'close', 'ping', 'useNonce', 'claimVend', 'releaseVendClaim', 'commitVend'])
 
 /** The repository's methods, the only names forwarded (a probe such as Fastify's `.getter` is not one). */
 const REMOTE = (() => {
@@ -112,6 +114,11 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
           const p = pending.get(m.id)
           if (p === undefined) return
           pending.delete(m.id)
+          if (p.ownBatch) {
+            if (m.ok) p.resolve({ value: m.value, batch: m.batch })
+            else p.reject(reviveError(m.error))
+            return
+          }
           if (m.batch > needed) needed = m.batch
           if (m.ok) p.resolve(m.value)
           else p.reject(reviveError(m.error))
@@ -167,14 +174,14 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
   }
 
   /** `plain`: the caller knows no argument holds a function (the hot calls skip the search). */
-  function call(method: string, args: unknown[], plain = false): Promise<unknown> {
+  function call(method: string, args: unknown[], plain = false, ownBatch = false): Promise<unknown> {
     if (dead !== null) return Promise.reject(dead)
     const id = nextId++
     const fns: ((...a: unknown[]) => unknown)[] = []
     const sent = !plain && args.some((a) => typeof a === 'function' || (a !== null && typeof a === 'object')) ? markFunctions(args, fns) : args
     const msg: CallMessage = fns.length > 0 ? { id, method, args: sent as unknown[], fns: true } : { id, method, args: sent as unknown[] }
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject, fns: fns.length > 0 ? fns : null })
+      pending.set(id, { resolve, reject, fns: fns.length > 0 ? fns : null, ownBatch })
       worker.postMessage(msg)
     })
   }
@@ -192,8 +199,8 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
       return rows.map((r) => ({ kioskId: r.kiosk_id, nonce: r.nonce, expiresAt: r.expires_at }))
     }),
   )
-  /** Writes sent without waiting for their answer (nonces): settled() waits for them too. */
-  const unanswered = new Set<Promise<unknown>>()
+  /** Nonces not yet durable, each its own barrier: settled() waits for them too. */
+  const nonceBarriers = new Set<Promise<void>>()
   /** Methods seen to write: sent to the worker at once from then on. */
   const writers = new Set<string>(['close'])
 
@@ -218,26 +225,31 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
     )
   }
 
-  const settledBatches = (): Promise<void> => {
-    if (needed <= reported) return RESOLVED
-    const batch = needed
-    return new Promise<void>((resolve, reject) => waiters.push({ batch, resolve, reject }))
-  }
+  const waitBatch = (batch: number): Promise<void> =>
+    batch <= reported ? RESOLVED : new Promise<void>((resolve, reject) => waiters.push({ batch, resolve, reject }))
+  const settledBatches = (): Promise<void> => waitBatch(needed)
 
   const local = {
     engine: 'sqlite' as const,
     settled(): Promise<void> {
-      if (unanswered.size === 0) return settledBatches()
-      return Promise.all([...unanswered]).then(settledBatches)
+      if (nonceBarriers.size === 0) return settledBatches()
+      return Promise.all([...nonceBarriers, settledBatches()]).then(() => undefined)
+    },
+    /**
+     * settled() but for nonces: uncommitted nonce rows are read by nobody but useNonce, so a reply
+     * waits for its own nonce only (the barrier kiosk-auth takes, see plugins/storage.ts).
+     */
+    settledExceptNonces(): Promise<void> {
+      return settledBatches()
     },
     // See process-guards.ts: the per-request guards are decided here; only the vend's commit waits on the writer.
     useNonce(kioskId: string, nonce: string, expiresAt: number, now: number): Promise<boolean> {
       if (!guards.spendNonce(kioskId, nonce, expiresAt, now)) return Promise.resolve(false)
-      const written = call('useNonce', [kioskId, nonce, expiresAt, now], true)
-      unanswered.add(written)
-      written.then(
-        () => unanswered.delete(written),
-        () => unanswered.delete(written),
+      const durable = (call('useNonce', [kioskId, nonce, expiresAt, now], true, true) as Promise<{ batch: number }>).then((r) => waitBatch(r.batch))
+      nonceBarriers.add(durable)
+      durable.then(
+        () => nonceBarriers.delete(durable),
+        () => nonceBarriers.delete(durable),
       )
       return Promise.resolve(true)
     },

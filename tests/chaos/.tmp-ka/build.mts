@@ -1,2 +1,0 @@
-import { bundleAgent } from '../support.ts'
-console.log(JSON.stringify(await bundleAgent()))
