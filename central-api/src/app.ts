@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { STATUS_CODES } from 'node:http'
 import { API_PREFIX, ErrorCode, systemClock, type Clock, type ErrorBody } from '@gridtill/shared'
 import type { Config } from './config.ts'
-import { createLogger } from './logger.ts'
+import { CentralLogController, createLogger } from './logger.ts'
 import { errorHandlerPlugin } from './plugins/error-handler.ts'
 import { kioskAuthPlugin } from './plugins/kiosk-auth.ts'
 import { meterLinkPlugin } from './plugins/meter-link.ts'
@@ -63,6 +63,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const clock = options.clock ?? systemClock
   const app = Fastify({
     loggerInstance: options.logger ?? createLogger(config.logLevel),
+    logController: new CentralLogController(),
     // DESIGN.md, Security: no type coercion, no silent removal of unknown fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     bodyLimit: 256 * 1024,

@@ -62,6 +62,12 @@ export const Errors = {
     422,
   ),
   reversalAlreadyDone: createError(ErrorCode.REVERSAL_ALREADY_DONE, 'This vend has already been reversed', 409),
+  // Its energy went to the new meter as carried credit: refunding the money too would pay twice.
+  reversalMeterSwapped: createError(
+    ErrorCode.REVERSAL_METER_SWAPPED,
+    "This vend's token was cancelled by a meter swap and its energy carried to the new meter; it cannot be reversed",
+    422,
+  ),
   refundExceedsWallet: createError<typeof ErrorCode.REFUND_EXCEEDS_WALLET, 422, [number]>(
     ErrorCode.REFUND_EXCEEDS_WALLET,
     'The wallet holds only %d fen',

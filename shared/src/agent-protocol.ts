@@ -145,6 +145,11 @@ export interface ServiceView {
   exchange: 'idle' | 'awaitingSeal' | 'posting' | 'done'
   lastCollection: { cycleId: string; sealNo: string; totalFen: number } | null
   outbox: { depth: number; oldestAgeMs: number | null; lastSyncAt: number | null; lastError: string | null }
+  /**
+   * Closed cash box cycles and the central: how many wait to be sent, and those it refused for
+   * good (not sent again; resolved in the console), oldest first. `at`: epoch ms of the refusal.
+   */
+  collections: { pending: number; failed: { cycleId: string; sealNo: string; code: string; at: number }[] }
   suspectNotes: number
   message: string | null
 }

@@ -7,18 +7,14 @@
  * Only the central runs (in this process, on a free port, real clock): the flow needs no meters
  * and no kiosk agent, and the 2-core machine is shared.
  */
-import { execFileSync } from 'node:child_process'
-import { generateKeyPairSync } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import type { FastifyInstance } from 'fastify'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp, DEMO_ADMIN_TOKEN, loadConfig, signRequest } from '@gridtill/central-api'
-import { API_PREFIX, DEMO_KIOSK, DEMO_SITE, DEMO_TARIFF, uuidv7, type VendResponse } from '@gridtill/shared'
-import { freePort, REPO_ROOT } from '../system/launch.ts'
+import { DEMO_ADMIN_TOKEN } from '@gridtill/central-api'
+import { API_PREFIX, DEMO_SITE, DEMO_TARIFF, uuidv7, type VendResponse } from '@gridtill/shared'
 import { launchChromium } from './browser.ts'
+import { capture as captureShot, enrolDemoKiosk, signIn as signInAt, startConsoleCentral, type ConsoleCentral } from './console-central.ts'
 import { RESULTS_DIR } from './kiosk-helpers.ts'
 
 const SHOTS = join(RESULTS_DIR, 'console-admin')
@@ -37,49 +33,28 @@ const CSV = [
   `C20005,孙强,13800000005,${TARIFF},,,`,
 ].join('\n')
 
-let app: FastifyInstance
+let central: ConsoleCentral
 let base: string
 let browser: Browser
-let dataDir: string
 let shot = 0
 
 async function staffGet(path: string): Promise<Response> {
   return fetch(`${base}${API_PREFIX}${path}`, { headers: { 'x-gridtill-admin-token': DEMO_ADMIN_TOKEN, 'x-gridtill-staff': 'S001' } })
 }
 
-async function capture(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => document.fonts.ready.then(() => undefined))
-  await page.screenshot({ path: join(SHOTS, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true, animations: 'disabled', caret: 'hide' })
-}
-
-async function signIn(page: Page, staffId: string, password: string): Promise<void> {
-  await page.goto(`${base}/console/`)
-  await page.locator('input[name="staffId"]').fill(staffId)
-  await page.locator('input[name="password"]').fill(password)
-  await page.locator('form button[type="submit"]').click()
-  await page.getByTestId('who').waitFor()
-}
+const capture = (page: Page, name: string): Promise<void> => captureShot(page, SHOTS, `${String(++shot).padStart(2, '0')}-${name}`)
+const signIn = (page: Page, staffId: string, password: string): Promise<void> => signInAt(page, base, staffId, password)
 
 beforeAll(async () => {
   rmSync(SHOTS, { recursive: true, force: true })
-  mkdirSync(SHOTS, { recursive: true })
-  // The console as `npm run build` makes it (the central serves central-api/console/dist).
-  execFileSync('npx', ['vite', 'build', '--config', join(REPO_ROOT, 'central-api/console/vite.config.ts'), '--logLevel', 'error'], { cwd: REPO_ROOT, stdio: 'inherit' })
-
-  dataDir = mkdtempSync(join(tmpdir(), 'gridtill-e2e-admin-'))
-  const { config } = loadConfig({ GRIDTILL_DEMO: '1', DATA_DIR: dataDir, PORT: '0', MQTT_PORT: String(await freePort()), METER_COUNT: '4', LOG_LEVEL: 'warn' })
-  app = await buildApp({ config, meterLink: false })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const addr = app.server.address()
-  if (addr === null || typeof addr === 'string') throw new Error('central did not listen on TCP')
-  base = `http://127.0.0.1:${addr.port}`
+  central = await startConsoleCentral({ name: 'admin', meterCount: 4 })
+  base = central.base
   browser = await launchChromium()
 })
 
 afterAll(async () => {
   await browser?.close()
-  await app?.close()
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  await central?.close()
 })
 
 describe('console: admin', () => {
@@ -155,17 +130,10 @@ describe('console: admin', () => {
 
   it('the customer page shows a vend with its stored token; reprint shows the same token, resend re-queues it', async () => {
     // A kiosk sells ¥20 to the first demo meter (signed request, as the agent does).
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-    const enrol = await fetch(`${base}${API_PREFIX}/kiosks/enroll`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ enrollmentCode: DEMO_KIOSK.enrollmentCode, publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64') }),
-    })
-    const kioskId = ((await enrol.json()) as { kioskId: string }).kioskId
+    const kiosk = await enrolDemoKiosk(base)
     const now = Date.now()
-    const body = JSON.stringify({ vendId: uuidv7(now), meterNo: '58101000001', amountFen: 2000, notes: [{ noteId: uuidv7(now), valueFen: 2000 }], paidAt: new Date(now).toISOString() })
-    const headers = signRequest({ privateKey, kioskId, method: 'POST', path: `${API_PREFIX}/vends`, body, now })
-    const vend = (await (await fetch(`${base}${API_PREFIX}/vends`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body })).json()) as VendResponse
+    const body = { vendId: uuidv7(now), meterNo: '58101000001', amountFen: 2000, notes: [{ noteId: uuidv7(now), valueFen: 2000 }], paidAt: new Date(now).toISOString() }
+    const vend = (await (await kiosk.post('/vends', body)).json()) as VendResponse
     const token = vend.tokens[0]!.replace(/(\d{4})(?=\d)/g, '$1 ')
 
     const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' })

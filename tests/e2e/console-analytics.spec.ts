@@ -7,91 +7,37 @@
  *
  * Only the central runs (in this process, on a free port): the page needs no meters or kiosk.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import type { FastifyInstance } from 'fastify'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp, loadConfig } from '@gridtill/central-api'
-import { freePort, REPO_ROOT } from '../system/launch.ts'
 import { launchChromium } from './browser.ts'
+import { capture as captureShot, signIn as signInAt, startConsoleCentral, type ConsoleCentral } from './console-central.ts'
 import { RESULTS_DIR } from './kiosk-helpers.ts'
 
 const SHOTS = join(RESULTS_DIR, 'console-analytics')
 
-let app: FastifyInstance
+let central: ConsoleCentral
 let base: string
 let browser: Browser
-let dataDir: string
-let startMs = 0
 
-async function capture(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => document.fonts.ready.then(() => undefined))
-  await page.screenshot({
-    path: join(SHOTS, `${name}.png`),
-    fullPage: true,
-    animations: 'disabled',
-    caret: 'hide',
-  })
-}
-
-async function signIn(page: Page, staffId: string, password: string): Promise<void> {
-  await page.goto(`${base}/console/`)
-  await page.locator('input[name="staffId"]').fill(staffId)
-  await page.locator('input[name="password"]').fill(password)
-  await page.locator('form button[type="submit"]').click()
-  await page.getByTestId('who').waitFor()
-}
+const capture = (page: Page, name: string): Promise<void> => captureShot(page, SHOTS, name)
+const signIn = (page: Page, staffId: string, password: string): Promise<void> => signInAt(page, base, staffId, password)
 
 beforeAll(async () => {
   rmSync(SHOTS, { recursive: true, force: true })
-  mkdirSync(SHOTS, { recursive: true })
-  // The console as `npm run build` makes it (the central serves central-api/console/dist).
-  execFileSync(
-    'npx',
-    [
-      'vite',
-      'build',
-      '--config',
-      join(REPO_ROOT, 'central-api/console/vite.config.ts'),
-      '--logLevel',
-      'error',
-    ],
-    { cwd: REPO_ROOT, stdio: 'inherit' },
-  )
-  dataDir = mkdtempSync(join(tmpdir(), 'gridtill-e2e-analytics-'))
-  const { config } = loadConfig({
-    GRIDTILL_DEMO: '1',
-    DATA_DIR: dataDir,
-    PORT: '0',
-    MQTT_PORT: String(await freePort()),
-    METER_COUNT: '50',
-    LOG_LEVEL: 'warn',
-  })
-  const t0 = performance.now()
-  app = await buildApp({ config, meterLink: false })
-  startMs = performance.now() - t0
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const addr = app.server.address()
-  if (addr === null || typeof addr === 'string') throw new Error('central did not listen on TCP')
-  base = `http://127.0.0.1:${addr.port}`
+  // 50 meters: the demo seeds its year of usage history (on by default up to 1,000 meters).
+  central = await startConsoleCentral({ name: 'analytics', meterCount: 50 })
+  base = central.base
   browser = await launchChromium()
 })
 
 afterAll(async () => {
   await browser?.close()
-  await app?.close()
-  rmSync(dataDir, { recursive: true, force: true })
+  await central?.close()
 })
 
 describe('console analytics', () => {
-  it('starts a fresh demo (seed with a year of history) in a few seconds', () => {
-    console.log(`central start with a fresh 50-meter demo: ${Math.round(startMs)} ms`)
-    expect(startMs).toBeLessThan(15_000)
-  })
-
   it('shows charts, forecasts with their error, anomalies with evidence, 公摊 and advice', async () => {
     const ctx = await browser.newContext({
       viewport: { width: 1400, height: 900 },

@@ -8,49 +8,31 @@
  * Only the central runs (in this process, on a free port, real clock): the flow needs no meters
  * and no kiosk agent, and the 2-core machine is shared.
  */
-import { execFileSync } from 'node:child_process'
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
 import type { FastifyInstance } from 'fastify'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp, DEMO_ADMIN_TOKEN, loadConfig, signRequest } from '@gridtill/central-api'
-import { API_PREFIX, DEMO_KIOSK, uuidv7 } from '@gridtill/shared'
-import { freePort, REPO_ROOT } from '../system/launch.ts'
+import { DEMO_ADMIN_TOKEN } from '@gridtill/central-api'
+import { API_PREFIX, uuidv7 } from '@gridtill/shared'
 import { launchChromium } from './browser.ts'
+import { capture as captureShot, enrolDemoKiosk, signIn as signInAt, startConsoleCentral, type ConsoleCentral, type TestKiosk } from './console-central.ts'
 import { RESULTS_DIR } from './kiosk-helpers.ts'
 
 const SHOTS = join(RESULTS_DIR, 'console-cash')
 const METER = '58101000001'
 const SEAL = 'SEAL-E2E-0001'
 
+let central: ConsoleCentral
 let app: FastifyInstance
 let base: string
 let browser: Browser
-let dataDir: string
-let kiosk: { kioskId: string; privateKey: KeyObject }
+let kiosk: TestKiosk
 let collectionId: string
 let shot = 0
 
-async function kioskPost(path: string, body: unknown): Promise<Response> {
-  const text = JSON.stringify(body)
-  const headers = signRequest({
-    privateKey: kiosk.privateKey,
-    kioskId: kiosk.kioskId,
-    method: 'POST',
-    path: `${API_PREFIX}${path}`,
-    body: text,
-    now: Date.now(),
-  })
-  return fetch(`${base}${API_PREFIX}${path}`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: text,
-  })
-}
+const kioskPost = (path: string, body: unknown): Promise<Response> => kiosk.post(path, body)
 
 async function staffGet<T>(staffId: string, path: string): Promise<T> {
   const res = await fetch(`${base}${API_PREFIX}${path}`, {
@@ -60,23 +42,8 @@ async function staffGet<T>(staffId: string, path: string): Promise<T> {
   return (await res.json()) as T
 }
 
-async function capture(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => document.fonts.ready.then(() => undefined))
-  await page.screenshot({
-    path: join(SHOTS, `${String(++shot).padStart(2, '0')}-${name}.png`),
-    fullPage: true,
-    animations: 'disabled',
-    caret: 'hide',
-  })
-}
-
-async function signIn(page: Page, staffId: string, password: string): Promise<void> {
-  await page.goto(`${base}/console/`)
-  await page.locator('input[name="staffId"]').fill(staffId)
-  await page.locator('input[name="password"]').fill(password)
-  await page.locator('form button[type="submit"]').click()
-  await page.getByTestId('who').waitFor()
-}
+const capture = (page: Page, name: string): Promise<void> => captureShot(page, SHOTS, `${String(++shot).padStart(2, '0')}-${name}`)
+const signIn = (page: Page, staffId: string, password: string): Promise<void> => signInAt(page, base, staffId, password)
 
 async function openCash(page: Page): Promise<void> {
   await page.goto(`${base}/console/#cash`)
@@ -85,47 +52,10 @@ async function openCash(page: Page): Promise<void> {
 
 beforeAll(async () => {
   rmSync(SHOTS, { recursive: true, force: true })
-  mkdirSync(SHOTS, { recursive: true })
-  // The console as `npm run build` makes it (the central serves central-api/console/dist).
-  execFileSync(
-    'npx',
-    [
-      'vite',
-      'build',
-      '--config',
-      join(REPO_ROOT, 'central-api/console/vite.config.ts'),
-      '--logLevel',
-      'error',
-    ],
-    { cwd: REPO_ROOT, stdio: 'inherit' },
-  )
-
-  dataDir = mkdtempSync(join(tmpdir(), 'gridtill-e2e-cash-'))
-  const { config } = loadConfig({
-    GRIDTILL_DEMO: '1',
-    DATA_DIR: dataDir,
-    PORT: '0',
-    MQTT_PORT: String(await freePort()),
-    METER_COUNT: '4',
-    LOG_LEVEL: 'warn',
-  })
-  app = await buildApp({ config, meterLink: false })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const addr = app.server.address()
-  if (addr === null || typeof addr === 'string') throw new Error('central did not listen on TCP')
-  base = `http://127.0.0.1:${addr.port}`
-
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-  const enrol = await fetch(`${base}${API_PREFIX}/kiosks/enroll`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      enrollmentCode: DEMO_KIOSK.enrollmentCode,
-      publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
-    }),
-  })
-  expect(enrol.status).toBe(200)
-  kiosk = { kioskId: ((await enrol.json()) as { kioskId: string }).kioskId, privateKey }
+  central = await startConsoleCentral({ name: 'cash', meterCount: 4 })
+  app = central.app
+  base = central.base
+  kiosk = await enrolDemoKiosk(base)
 
   // A resident pays ¥150 in this cycle (credited), then field staff take the box out.
   const now = Date.now()
@@ -169,8 +99,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close()
-  await app?.close()
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  await central?.close()
 })
 
 describe('console: cashier reconciliation', () => {

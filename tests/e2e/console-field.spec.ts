@@ -7,34 +7,26 @@
  * Only the central runs (in this process, on a free port); the kiosk is this test, enrolled with
  * the demo code and sending signed heartbeats, so the flow does not depend on the agent's timing.
  */
-import { execFileSync } from 'node:child_process'
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import type { FastifyInstance } from 'fastify'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { API_PREFIX, DEMO_KIOSK, type HeartbeatRequest } from '@gridtill/shared'
-import { buildApp, DEMO_ADMIN_TOKEN, loadConfig, signRequest } from '@gridtill/central-api'
-import { freePort, REPO_ROOT } from '../system/launch.ts'
+import { API_PREFIX, type HeartbeatRequest } from '@gridtill/shared'
+import { DEMO_ADMIN_TOKEN } from '@gridtill/central-api'
 import { launchChromium } from './browser.ts'
+import { capture as captureShot, enrolDemoKiosk, startConsoleCentral, type ConsoleCentral, type TestKiosk } from './console-central.ts'
 import { RESULTS_DIR } from './kiosk-helpers.ts'
 
 const SHOTS = join(RESULTS_DIR, 'console-field')
 // The demo's field staff member (central-api/src/routes/console/demo-staff.ts; README).
 const FIELD_STAFF = { id: 'S004', password: 'demo-field-pass' }
 
-let app: FastifyInstance
+let central: ConsoleCentral
 let base: string
 let browser: Browser
-let dataDir: string
-let kiosk: { kioskId: string; privateKey: KeyObject }
+let kiosk: TestKiosk
 
-async function capture(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => document.fonts.ready.then(() => undefined))
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, animations: 'disabled', caret: 'hide' })
-}
+const capture = (page: Page, name: string): Promise<void> => captureShot(page, SHOTS, name)
 
 function heartbeat(paper: 'ok' | 'nearEnd' | 'out'): HeartbeatRequest {
   return {
@@ -56,43 +48,22 @@ function heartbeat(paper: 'ok' | 'nearEnd' | 'out'): HeartbeatRequest {
 }
 
 async function sendHeartbeat(paper: 'ok' | 'nearEnd' | 'out'): Promise<void> {
-  const path = `${API_PREFIX}/kiosks/heartbeat`
-  const body = JSON.stringify(heartbeat(paper))
-  const headers = signRequest({ privateKey: kiosk.privateKey, kioskId: kiosk.kioskId, method: 'POST', path, body, now: Date.now() })
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body })
+  const res = await kiosk.post('/kiosks/heartbeat', heartbeat(paper))
   expect(res.status, await res.text()).toBe(204)
 }
 
 beforeAll(async () => {
   rmSync(SHOTS, { recursive: true, force: true })
-  mkdirSync(SHOTS, { recursive: true })
-  // The console as `npm run build` makes it (the central serves central-api/console/dist).
-  execFileSync('npx', ['vite', 'build', '--config', join(REPO_ROOT, 'central-api/console/vite.config.ts'), '--logLevel', 'error'], { cwd: REPO_ROOT, stdio: 'inherit' })
-  dataDir = mkdtempSync(join(tmpdir(), 'gridtill-e2e-field-'))
-  const { config } = loadConfig({ GRIDTILL_DEMO: '1', DATA_DIR: dataDir, PORT: '0', MQTT_PORT: String(await freePort()), METER_COUNT: '6', LOG_LEVEL: 'warn' })
-  app = await buildApp({ config, meterLink: false })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const addr = app.server.address()
-  if (addr === null || typeof addr === 'string') throw new Error('central did not listen on TCP')
-  base = `http://127.0.0.1:${addr.port}`
-
-  // Enrol as the demo kiosk, the way the agent does on first start.
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-  const res = await fetch(`${base}${API_PREFIX}/kiosks/enroll`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ enrollmentCode: DEMO_KIOSK.enrollmentCode, publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64') }),
-  })
-  expect(res.status).toBe(200)
-  kiosk = { kioskId: ((await res.json()) as { kioskId: string }).kioskId, privateKey }
+  central = await startConsoleCentral({ name: 'field', meterCount: 6 })
+  base = central.base
+  kiosk = await enrolDemoKiosk(base)
   await sendHeartbeat('ok')
   browser = await launchChromium()
 })
 
 afterAll(async () => {
   await browser?.close()
-  await app?.close()
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  await central?.close()
 })
 
 describe('console field operations', () => {

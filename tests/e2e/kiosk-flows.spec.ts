@@ -258,11 +258,35 @@ describe('kiosk flows', () => {
     const shots = new Screenshots('offline vend', kiosk)
     await identify(c.cardNo)
     await shots.capture('account', 'account')
-    await kiosk.testId('insert-cash').click()
-    await kiosk.screen('collecting')
+    expect(await kiosk.testId('account-offline').count()).toBe(0)
+    const nameOnline = await kiosk.testId('customer-name').innerText()
+    await kiosk.intent('resident.cancel').click()
+    await kiosk.screen('attract')
 
     await system.stopProcess('central')
     try {
+      // A card this kiosk never saw: its own code, retryable, and where else to go.
+      await panel.tapCard(customer(8).cardNo)
+      await kiosk.screen('error')
+      expect(await kiosk.testId('error-message').getAttribute('data-code')).toBe('ERR_OFFLINE_CARD_UNKNOWN')
+      expect(await kiosk.testId('error-hint').getAttribute('data-retryable')).toBe('true')
+      expect(await kiosk.testId('error-message').innerText()).toContain('其他终端')
+      await shots.capture('error-offline-unknown-card', 'error')
+      await kiosk.testId('back').click()
+      await kiosk.screen('attract')
+
+      // A card seen before: the account from the kiosk's roster, marked as last known figures.
+      await identify(c.cardNo)
+      const marker = kiosk.testId('account-offline')
+      await marker.waitFor({ timeout: 10_000 })
+      const said = await marker.innerText()
+      expect(said).toContain('离线')
+      expect(said).toContain('back online')
+      expect(await kiosk.testId('customer-name').innerText()).toBe(nameOnline)
+      await shots.capture('account-offline', 'account')
+      await kiosk.testId('insert-cash').click()
+      await kiosk.screen('collecting')
+
       await insert(20, 2000)
       await insert(10, 3000)
       await shots.capture('collecting-offline', 'collecting')

@@ -62,6 +62,7 @@ export interface KioskAuthOptions {
 function verifyInPool(message: Buffer, key: KeyObject, signature: Buffer): Promise<boolean> {
   return new Promise((resolve) => {
     try {
+      if (process.env.VB_SYNC === '1') return resolve(verify(null, message, key, signature))
       verify(null, message, key, signature, (err, ok) => resolve(err === null && ok))
     } catch {
       resolve(false)
@@ -112,6 +113,17 @@ export function adminTokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(a, b)
 }
 
+/**
+ * Every later line of the request names the kiosk. The request's logger is its own child (reqId),
+ * so its bindings can grow in place: cheaper than a child per request, and the "request completed"
+ * line (the reply's logger, the same object) carries the kiosk too.
+ */
+function bindKiosk(req: FastifyRequest, kioskId: string): void {
+  const log = req.log as FastifyRequest['log'] & { setBindings?: (b: Record<string, unknown>) => void }
+  if (typeof log.setBindings === 'function' && log !== req.server.log) log.setBindings({ kioskId })
+  else req.log = req.log.child({ kioskId })
+}
+
 export const kioskAuthPlugin = fp<KioskAuthOptions>(
   (app, opts, done) => {
     const keys = new Map<string, KeyObject>()
@@ -130,7 +142,7 @@ export const kioskAuthPlugin = fp<KioskAuthOptions>(
 
     app.decorate('verifyKiosk', async (req: FastifyRequest) => {
       req.kiosk = await verifySignedRequest(req, opts.repo, opts.clock, keys)
-      req.log = req.log.child({ kioskId: req.kiosk.id })
+      bindKiosk(req, req.kiosk.id)
     })
 
     app.decorate('verifyKioskOrAdmin', async (req: FastifyRequest) => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { TariffDefinition } from '@gridtill/shared'
 import type { AccountView, ReadingRecord } from '../storage/repository.ts'
-import { accountSummary } from './account-summary.ts'
+import type { DailyEnergy } from '../storage/analytics-repository.ts'
+import { accountSummary, kioskAdvice, loadAccountSummary } from './account-summary.ts'
 
 const LADDER: TariffDefinition = {
   currency: 'CNY',
@@ -84,5 +85,70 @@ describe('account summary', () => {
       { meterNo: '58101000002', unitName: '1-102', lastCreditWh: 1 },
     ])
     expect(accountSummary(two, null, AT, readings).daysLeft).toBeNull()
+  })
+
+  it('sends the daily use behind the estimate (whole Wh, rounded up) so the kiosk can print the days a purchase adds', () => {
+    expect(accountSummary(view(0), METER, AT, readings).dailyUseWh).toBe(2000)
+    const uneven = readings.map((r, d) => ({ ...r, energyWh: 100_000 + d * 1999.5 }))
+    expect(accountSummary(view(0), METER, AT, uneven).dailyUseWh).toBe(2000)
+    const idle = readings.map((r) => ({ ...r, energyWh: 100_000 }))
+    expect(accountSummary(view(0), METER, AT, idle)).not.toHaveProperty('dailyUseWh')
+    expect(accountSummary(view(0), METER, AT, [])).not.toHaveProperty('dailyUseWh')
+    expect(accountSummary(view(0, [{ meterNo: METER, unitName: '1-101', lastCreditWh: null }]), METER, AT, readings)).not.toHaveProperty('dailyUseWh')
+  })
+})
+
+/** Daily roll-ups: `whOf(day)` a day, every hour covered, for each day of February–April 9. */
+function dailyRows(whOf: (day: string) => number, meterNo = METER): DailyEnergy[] {
+  const out: DailyEnergy[] = []
+  for (let t = Date.UTC(2026, 1, 1); t <= Date.UTC(2026, 3, 9); t += DAY) {
+    const day = new Date(t).toISOString().slice(0, 10)
+    out.push({ meterNo, day, wh: whOf(day), covered: 24, estimated: 0 })
+  }
+  return out
+}
+
+describe('kiosk advice', () => {
+  const repoWith = (rows: DailyEnergy[]) => ({
+    asked: [] as [readonly string[] | null, string, string][],
+    dailyEnergy(meterNos: readonly string[] | null, from: string, to: string) {
+      this.asked.push([meterNos, from, to])
+      return Promise.resolve(rows.filter((r) => meterNos?.includes(r.meterNo) ?? true))
+    },
+    latestReadings: () => Promise.resolve(readings),
+  })
+
+  it('says when last month’s use rose sharply, in both languages, from the meter’s own daily roll-ups only', async () => {
+    // February 3 kWh a day, March 6 kWh a day.
+    const repo = repoWith(dailyRows((d) => (d.startsWith('2026-02') ? 3000 : 6000)))
+    const advice = await kioskAdvice(repo, METER, AT, 'Asia/Shanghai')
+    expect(advice).toHaveLength(1)
+    expect(advice[0]).toMatchObject({ code: 'monthChange' })
+    expect(advice[0]?.en).toBe('Your use in March 2026 was 186 kWh, 121% more than in February 2026 (84.0 kWh).')
+    expect(advice[0]?.zh).toContain('增加了 121%')
+    // One meter, one read, back to the start of the month before last.
+    expect(repo.asked).toEqual([[[METER], '2026-02-01', '2026-04-09']])
+  })
+
+  it('is silent with steady use, with no roll-ups, and when the store fails; the lookup carries it only when there is some', async () => {
+    expect(await kioskAdvice(repoWith(dailyRows(() => 5000)), METER, AT, 'Asia/Shanghai')).toEqual([])
+    expect(await kioskAdvice(repoWith([]), METER, AT, 'Asia/Shanghai')).toEqual([])
+    const broken = { dailyEnergy: () => Promise.reject(new Error('db down')) }
+    expect(await kioskAdvice(broken, METER, AT, 'Asia/Shanghai')).toEqual([])
+    const steady = await loadAccountSummary(repoWith(dailyRows(() => 5000)), view(0), METER, AT)
+    expect(steady).not.toHaveProperty('advice')
+    const rising = await loadAccountSummary(repoWith(dailyRows((d) => (d.startsWith('2026-02') ? 3000 : 6000))), view(0), METER, AT)
+    expect(rising.advice?.map((a) => a.code)).toEqual(['monthChange'])
+    expect(rising.daysLeft).toBe(5)
+  })
+
+  it('is cheap enough for a lookup (a few ms for one meter)', async () => {
+    const repo = repoWith(dailyRows((d) => (d.startsWith('2026-02') ? 3000 : 6000)))
+    await kioskAdvice(repo, METER, AT, 'Asia/Shanghai')
+    const t0 = performance.now()
+    for (let i = 0; i < 20; i++) await kioskAdvice(repo, METER, AT, 'Asia/Shanghai')
+    const perCallMs = (performance.now() - t0) / 20
+    console.log(`kiosk advice: ${perCallMs.toFixed(2)} ms per lookup`)
+    expect(perCallMs).toBeLessThan(15)
   })
 })

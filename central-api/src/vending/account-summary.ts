@@ -1,6 +1,9 @@
 /** What a kiosk screen may show of an account: masked name, meters, prices, balances, outlook. */
-import { meterNoDisplay, nextBlockInfo, type AccountSummary } from '@gridtill/shared'
+import { DEFAULT_TARIFF_TIME_ZONE, meterNoDisplay, nextBlockInfo, type AccountSummary } from '@gridtill/shared'
+import { adviceFor, buildAdviceFacts } from '../analytics/index.ts'
 import { estimateDaysLeft } from '../analytics/days-left.ts'
+import { localDay } from '../analytics-service/rollup-job.ts'
+import { addDays, dailyTableFrom, hourlyCalendar, intervalStoreFrom } from '../analytics-service/tables.ts'
 import { Errors } from '../errors.ts'
 import { maskName } from '../privacy.ts'
 import type { AccountView, ReadingRecord, Repository } from '../storage/repository.ts'
@@ -39,6 +42,8 @@ export function accountSummary(view: AccountView, focusMeterNo: string | null, a
     lastKnownCreditWh: focus?.lastCreditWh ?? null,
     // Whole days, rounded down: a kiosk should not promise the last part-day.
     daysLeft: estimate === null ? null : Math.floor(estimate),
+    // Rounded up so the days printed for a purchase never overstate (≥ 1 Wh: the schema's floor).
+    ...(rate === null || rate <= 0 || focus?.lastCreditWh == null ? {} : { dailyUseWh: Math.max(1, Math.ceil(rate)) }),
     nextBlock: {
       blockNumber: next.blockNumber,
       blockCount: next.blockCount,
@@ -50,9 +55,56 @@ export function accountSummary(view: AccountView, focusMeterNo: string | null, a
   }
 }
 
-/** The summary with the focus meter's readings loaded (the one place lookups build it). */
-export async function loadAccountSummary(repo: Pick<Repository, 'latestReadings'>, view: AccountView, focusMeterNo: string | null, at: number): Promise<AccountSummary> {
+/** What a kiosk screen has room for (AccountSummary.advice maxItems). */
+export const KIOSK_ADVICE_MAX = 2
+
+type KioskAdvice = NonNullable<AccountSummary['advice']>
+
+/**
+ * Advice for the kiosk from the meter's own daily roll-ups (the analytics caches), one indexed
+ * read of about 90 rows. Not the analytics service's advice(): that loads the whole site's hourly
+ * energy to place the meter among its peers, far too slow for a lookup. So only the rules that
+ * need no peers can speak here (month-on-month change, judged without the peers' change); the
+ * credit runway is left out because the screen already shows days left. Never fails the lookup.
+ */
+export async function kioskAdvice(repo: Pick<Repository, 'dailyEnergy'>, meterNo: string, at: number, timeZone: string): Promise<KioskAdvice> {
+  try {
+    const to = addDays(localDay(timeZone, at), -1)
+    const from = `${addDays(to, -62).slice(0, 7)}-01`
+    const rows = await repo.dailyEnergy([meterNo], from, to)
+    if (rows.length === 0) return []
+    const cal = hourlyCalendar(timeZone, from, to)
+    const [facts] = buildAdviceFacts({
+      store: intervalStoreFrom(cal, [meterNo], [], new Map()),
+      daily: dailyTableFrom(cal, [meterNo], rows),
+      asOfDay: cal.dayCount - 1,
+      classesOf: () => [],
+    })
+    if (facts === undefined) return []
+    return adviceFor(facts)
+      .filter((a) => a.code !== 'creditRunway')
+      .map((a) => ({ code: a.code, zh: a.text['zh-CN'], en: a.text.en }))
+      // The schema's limits: a longer sentence is dropped rather than failing the whole answer.
+      .filter((a) => a.zh.length <= 200 && a.en.length <= 300)
+      .slice(0, KIOSK_ADVICE_MAX)
+  } catch {
+    return []
+  }
+}
+
+/** The summary with the focus meter's readings (and its advice) loaded: the one place lookups build it. */
+export async function loadAccountSummary(
+  repo: Pick<Repository, 'latestReadings' | 'dailyEnergy'>,
+  view: AccountView,
+  focusMeterNo: string | null,
+  at: number,
+): Promise<AccountSummary> {
   const focus = focusMeterNo ?? (view.meters.length === 1 ? (view.meters[0]?.meterNo ?? null) : null)
-  const readings = focus === null ? [] : await repo.latestReadings(focus, DAYS_LEFT_READINGS)
-  return accountSummary(view, focusMeterNo, at, readings)
+  const timeZone = view.tariff?.definition.timeZone ?? DEFAULT_TARIFF_TIME_ZONE
+  const [readings, advice] = await Promise.all([
+    focus === null ? [] : repo.latestReadings(focus, DAYS_LEFT_READINGS),
+    focus === null ? [] : kioskAdvice(repo, focus, at, timeZone),
+  ])
+  const summary = accountSummary(view, focusMeterNo, at, readings)
+  return advice.length > 0 ? { ...summary, advice } : summary
 }

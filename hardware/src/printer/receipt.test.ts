@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { formatReceiptTime, groupToken, renderReceipt } from './receipt.ts'
+import { EscPosEncoder } from './encoder.ts'
+import { daysLeftLines, formatReceiptTime, groupToken, renderReceipt } from './receipt.ts'
 import { createSimulatedPrinter, receiptText } from './simulator.ts'
 import { sampleReceipt } from './test-fixtures.ts'
 import type { ReceiptData } from './receipt.ts'
@@ -72,6 +73,35 @@ describe('renderReceipt', () => {
     expect(text).not.toContain('TOKEN')
     expect(text).toMatch(/参考号\nReference\n01944f5e-7c2a-7b3e-9a1d-2f6e8c0b4d11/)
     expect(r.qrPayloads).toEqual([sampleReceipt.vendId])
+  })
+
+  it('days left: exactly one blank line and a bold Chinese line plus an English line, under the token instructions', () => {
+    const without = renderReceipt(sampleReceipt)
+    const withDays = renderReceipt({ ...sampleReceipt, daysLeft: 12 })
+    const anchor = new EscPosEncoder().line('Enter this token on your meter keypad').encode()
+    const at = Buffer.from(without).indexOf(Buffer.from(anchor)) + anchor.length
+    expect(at).toBeGreaterThan(anchor.length)
+    const inserted = Buffer.from(withDays.subarray(at, at + withDays.length - without.length))
+    // LF, ESC E 1 (bold), the Chinese line (GB18030), LF, ESC E 0, the English line, LF.
+    const zh = Buffer.from(new EscPosEncoder().text('按近期用电，预计可用约 12 天').encode())
+    expect(inserted.toString('hex')).toBe(
+      '0a' + '1b4501' + zh.toString('hex') + '0a' + '1b4500' + Buffer.from('About 12 days of credit at your recent use\n').toString('hex'),
+    )
+    expect(Buffer.concat([without.subarray(0, at), inserted, without.subarray(at)]).equals(Buffer.from(withDays))).toBe(true)
+  })
+
+  it('days left: wording at the edges; never on a credit-pending receipt; whole days only', async () => {
+    expect(daysLeftLines(0)).toEqual(['按近期用电，预计可用不足 1 天', 'Less than a day of credit at your recent use'])
+    expect(daysLeftLines(1)[1]).toBe('About 1 day of credit at your recent use')
+    expect(daysLeftLines(365)[0]).toBe('按近期用电，预计可用约 365 天')
+    expect(daysLeftLines(366)).toEqual(['按近期用电，预计可用一年以上', 'Over a year of credit at your recent use'])
+    for (const [zh, en] of [daysLeftLines(0), daysLeftLines(365), daysLeftLines(366)]) expect(`${zh}\n${en}`).not.toMatch(/.{49}/u)
+    const text = receiptText(await printAndParse({ ...sampleReceipt, daysLeft: 30 }))
+    expect(text).toContain('Enter this token on your meter keypad\n\n按近期用电，预计可用约 30 天\nAbout 30 days of credit at your recent use')
+    const { token: _t, ...rest } = sampleReceipt
+    expect(receiptText(await printAndParse({ ...rest, status: 'creditPending', daysLeft: 30 }))).not.toContain('预计可用')
+    expect(() => renderReceipt({ ...sampleReceipt, daysLeft: 2.5 })).toThrow(/whole days/)
+    expect(() => renderReceipt({ ...sampleReceipt, daysLeft: -1 })).toThrow(/whole days/)
   })
 
   it('can send the QR code as a raster image', async () => {

@@ -46,6 +46,21 @@ export interface ReceiptData {
   status: 'vended' | 'creditPending'
   /** A reprint: marked 重印 / DUPLICATE. */
   duplicate?: boolean
+  /**
+   * Whole days the meter's credit lasts with this purchase, at the household's recent use (the
+   * central's estimate); printed under the token when given. Not printed on a credit-pending receipt.
+   */
+  daysLeft?: number
+}
+
+/** Beyond this a number of days reads as a promise; the receipt says "over a year" instead. */
+export const RECEIPT_MAX_DAYS = 365
+
+/** The days-left line pair, Chinese first (issue #10: "days of credit left … on receipts"). */
+export function daysLeftLines(days: number): [zh: string, en: string] {
+  if (days < 1) return ['按近期用电，预计可用不足 1 天', 'Less than a day of credit at your recent use']
+  if (days > RECEIPT_MAX_DAYS) return ['按近期用电，预计可用一年以上', 'Over a year of credit at your recent use']
+  return [`按近期用电，预计可用约 ${days} 天`, `About ${days} ${days === 1 ? 'day' : 'days'} of credit at your recent use`]
 }
 
 export interface ReceiptOptions {
@@ -92,6 +107,8 @@ function validate(data: ReceiptData): void {
   }
   if (!Number.isSafeInteger(data.energyWh))
     throw new RangeError(`energyWh must be whole Wh, got ${data.energyWh}`)
+  if (data.daysLeft !== undefined && (!Number.isSafeInteger(data.daysLeft) || data.daysLeft < 0))
+    throw new RangeError(`daysLeft must be whole days, got ${data.daysLeft}`)
   if (data.status === 'vended' && !/^\d{20}$/.test(data.token ?? '')) {
     throw new RangeError('a vended receipt needs its 20-digit token')
   }
@@ -175,6 +192,10 @@ export function renderReceipt(data: ReceiptData, options: ReceiptOptions = {}): 
       .bold(false)
       .size(1, 1)
     enc.line('请在电表键盘上输入此充值码').line('Enter this token on your meter keypad')
+    if (data.daysLeft !== undefined) {
+      const [zh, en] = daysLeftLines(data.daysLeft)
+      enc.line().bold().line(zh).bold(false).line(en)
+    }
   } else {
     enc.bold().size(2, 2).line('充值待处理').line('CREDIT PENDING').size(1, 1).bold(false)
     enc.line('网络恢复后充值码将自动发送至电表').line('The token will be sent to your meter')

@@ -83,6 +83,7 @@ export interface ReceiptData {
   vendId: string
   status: 'vended' | 'creditPending'
   duplicate?: boolean
+  daysLeft?: number
 }
 
 export type RenderReceipt = (data: ReceiptData) => Uint8Array

@@ -53,6 +53,7 @@ export function receiptDataFor(job: PrintJobInput, deps: Pick<PrinterDeps, 'cloc
     vendId: r.vendId,
     status: r.status === 'vended' && token ? 'vended' : 'creditPending',
     ...(job.kind === 'duplicate' ? { duplicate: true } : {}),
+    ...(job.daysLeft != null ? { daysLeft: job.daysLeft } : {}),
   }
 }
 

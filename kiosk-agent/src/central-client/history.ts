@@ -8,6 +8,7 @@ import { fromPromise } from 'xstate'
 import { API_PREFIX, AccountHistoryResponse, ErrorCode } from '@gridtill/shared'
 import type { HistoryOutput, VendStatusOutput } from '../machines/transaction.types.ts'
 import { CentralError, type CentralClient, type CentralClientOptions } from './central-client.ts'
+import { nodeHttpRequest, type HttpAnswer, type HttpRequestFn } from './http-transport.ts'
 import { signatureHeaders } from './sign.ts'
 import './formats.ts'
 
@@ -21,7 +22,8 @@ export function cardHistoryPath(cardNo: string, limit = HISTORY_VENDS): string {
 }
 
 export function createHistoryClient(options: HistoryClientOptions): { cardHistory(cardNo: string): Promise<AccountHistoryResponse> } {
-  const doFetch = options.fetch ?? fetch
+  // node:http like the rest of the client: fetch would load undici (~80 ms CPU) on the first visit.
+  const doFetch: HttpRequestFn = options.fetch ? (url, init) => (options.fetch as typeof fetch)(url, init) : nodeHttpRequest
   const base = options.baseUrl.replace(/\/+$/, '')
   return {
     async cardHistory(cardNo) {
@@ -29,7 +31,7 @@ export function createHistoryClient(options: HistoryClientOptions): { cardHistor
       const creds = options.credentials?.()
       if (!creds) throw new CentralError(0, ErrorCode.AUTH_MISSING, 'kiosk is not enrolled yet')
       const headers = { accept: 'application/json', ...signatureHeaders({ ...creds, method: 'GET', path, body: new Uint8Array(), nowMs: options.clock.now() }) }
-      let res: Response
+      let res: HttpAnswer
       let text: string
       try {
         res = await doFetch(base + path, { method: 'GET', headers, signal: AbortSignal.timeout(options.timeoutMs) })

@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value'
 import { Intent } from '@gridtill/shared'
 import { ACCOUNT, TIMING, createHarness, settle, vendResponse } from '../testing/machine-harness.ts'
 import { BARE_INTENT_TYPES } from './intents.ts'
+import { daysLeftAfterVend } from './transaction.types.ts'
 
 type H = ReturnType<typeof createHarness>
 
@@ -51,6 +52,38 @@ describe('transaction machine', () => {
     h.actor.send({ type: 'resident.finish' })
     expect(h.state().value).toBe('attract')
     expect(h.ctx().session).toBeNull()
+  })
+
+  it('the receipt job carries the days the credit lasts with this purchase, when the central sent the daily use', async () => {
+    const h = createHarness({ lookupMeter: () => Promise.resolve({ account: { ...ACCOUNT, lastKnownCreditWh: 3_000, daysLeft: 1, dailyUseWh: 2_000 } }) })
+    await toCollecting(h)
+    h.insert(5000)
+    await settle()
+    h.actor.send({ type: 'resident.confirm' })
+    await settle()
+    // 5000 fen at 60 fen/kWh → 83.3 kWh; (3 + 83.3) kWh / 2 kWh a day → 43 days.
+    expect(h.ctx().result?.energyWh).toBe(83_300)
+    expect(h.prints[0]?.daysLeft).toBe(43)
+    const plain = createHarness()
+    await toCollecting(plain)
+    plain.insert(5000)
+    await settle()
+    plain.actor.send({ type: 'resident.confirm' })
+    await settle()
+    expect(plain.prints[0]?.daysLeft).toBeNull()
+  })
+
+  it('daysLeftAfterVend: only a vended single-meter account with a known credit and daily use', () => {
+    const account = { meters: [{ meterNo: 'M1' }], lastKnownCreditWh: -500, dailyUseWh: 1_000 }
+    const vended = { status: 'vended' as const, meterNo: 'M1', energyWh: 10_999 }
+    // A negative register (emergency credit used) counts as empty.
+    expect(daysLeftAfterVend(account, vended)).toBe(10)
+    expect(daysLeftAfterVend(account, { ...vended, status: 'creditPending', energyWh: null })).toBeNull()
+    expect(daysLeftAfterVend({ ...account, lastKnownCreditWh: null }, vended)).toBeNull()
+    expect(daysLeftAfterVend({ meters: account.meters, lastKnownCreditWh: 0 }, vended)).toBeNull()
+    expect(daysLeftAfterVend({ ...account, meters: [{ meterNo: 'M1' }, { meterNo: 'M2' }] }, vended)).toBeNull()
+    expect(daysLeftAfterVend(account, { ...vended, meterNo: 'M2' })).toBeNull()
+    expect(daysLeftAfterVend(null, vended)).toBeNull()
   })
 
   it('journals the session (emitted) when the account is shown and when the vend starts', async () => {
@@ -259,6 +292,23 @@ describe('transaction machine', () => {
     expect(h.ctx().error).toEqual({ code: 'ERR_METER_UNKNOWN', retryable: false })
     h.advance(TIMING.errorTimeoutMs)
     expect(h.state().value).toBe('attract')
+  })
+
+  it('offline, a card or meter the roster never saw → its own code, retryable (it works once the central is back)', async () => {
+    const meter = createHarness({
+      lookupMeter: () => Promise.reject(Object.assign(new Error('offline'), { code: 'ERR_OFFLINE_METER_UNKNOWN' })),
+    })
+    meter.actor.send({ type: 'resident.start' })
+    meter.actor.send({ type: 'resident.enterMeterNo', digits: '58101000099' })
+    await settle()
+    expect(meter.ctx().error).toEqual({ code: 'ERR_OFFLINE_METER_UNKNOWN', retryable: true })
+    const card = createHarness({
+      lookupCard: () => Promise.reject(Object.assign(new Error('offline'), { code: 'ERR_OFFLINE_CARD_UNKNOWN' })),
+    })
+    card.tap()
+    await settle()
+    expect(card.state().value).toBe('error')
+    expect(card.ctx().error).toEqual({ code: 'ERR_OFFLINE_CARD_UNKNOWN', retryable: true })
   })
 
   it('card tap in attract starts a session via card', async () => {

@@ -11,6 +11,7 @@ import { DEFAULT_NOTE_VALUES_FEN, meterNoDisplay, parseTypedMeterNo, uuidv7, typ
 import {
   DEFAULT_TIMING,
   codeOf,
+  daysLeftAfterVend,
   isRetryable,
   shortReference,
   type AcceptorCommand,
@@ -730,6 +731,7 @@ export const transactionMachine = setup({
             tariffName: s?.account?.tariffName ?? '',
             notes: s?.notes ?? [],
             language: context.language,
+            daysLeft: daysLeftAfterVend(s?.account ?? null, result),
           }
         },
         onDone: {

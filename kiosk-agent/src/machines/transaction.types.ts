@@ -91,6 +91,8 @@ export interface PrintJobInput {
   tariffName: string
   notes: VendNote[]
   language: Language
+  /** Days the meter's credit lasts with this purchase (daysLeftAfterVend); null: not printed. */
+  daysLeft?: number | null
 }
 export type PrintJobOutput = { ok: true } | { ok: false; reason: string }
 
@@ -225,7 +227,34 @@ export function codeOf(err: unknown, fallback = 'ERR_INTERNAL'): string {
   return fallback
 }
 
-/** Whether trying again may help (the central was away), as opposed to a definite "no". */
+/**
+ * Whether trying again may help (the central was away), as opposed to a definite "no". A card or
+ * meter the offline roster never saw is retryable: the answer is "not now", and the same tap
+ * works once the central is back (the message says so, and where else to go meanwhile).
+ */
 export function isRetryable(code: string): boolean {
-  return code === 'ERR_CENTRAL_UNREACHABLE' || code === 'ERR_INTERNAL' || code === 'ERR_RATE_LIMITED'
+  return (
+    code === 'ERR_CENTRAL_UNREACHABLE' ||
+    code === 'ERR_INTERNAL' ||
+    code === 'ERR_RATE_LIMITED' ||
+    code === 'ERR_OFFLINE_CARD_UNKNOWN' ||
+    code === 'ERR_OFFLINE_METER_UNKNOWN'
+  )
+}
+
+/**
+ * Whole days the vended meter's credit lasts with this purchase, at the recent daily use the
+ * central sent with the account (AccountSummary.dailyUseWh). Null when any part is unknown: no
+ * estimate, no known credit, no token yet (credit pending), or an account with several meters
+ * (the session does not keep which one the central's estimate was for).
+ */
+export function daysLeftAfterVend(
+  account: (Pick<AccountSummary, 'lastKnownCreditWh' | 'dailyUseWh'> & { meters: readonly { meterNo: string }[] }) | null,
+  result: Pick<VendResultView, 'status' | 'meterNo' | 'energyWh'>,
+): number | null {
+  if (!account || result.status !== 'vended' || result.energyWh == null) return null
+  const dailyWh = account.dailyUseWh
+  if (dailyWh === undefined || dailyWh <= 0 || account.lastKnownCreditWh === null) return null
+  if (account.meters.length !== 1 || account.meters[0]?.meterNo !== result.meterNo) return null
+  return Math.floor((Math.max(0, account.lastKnownCreditWh) + result.energyWh) / dailyWh)
 }

@@ -11,6 +11,7 @@ import { loadOrCreateIdentity, saveEnrolment } from '../journal/identity.ts'
 import { Journal } from '../journal/journal.ts'
 import { MIGRATIONS } from '../journal/schema.ts'
 import { buildServiceEvent } from '../service-mode/service-event.ts'
+import { serviceData } from '../service-mode/service-data.ts'
 import { createOpsChannels } from './ops-channels.ts'
 import { isVerdict, OpsOutbox } from './ops-outbox.ts'
 import { Outbox } from './outbox.ts'
@@ -259,5 +260,19 @@ describe('journal migration 3', () => {
     await ops.idle()
     expect(stub.invalid).toEqual([])
     expect(stub.received.collections[0]?.body).toMatchObject({ cycleId: cycle, sealNo: 'MID-1', totalFen: 2000, staffCardNo: STUB_STAFF_CARD })
+  })
+})
+
+describe('service view', () => {
+  it('a collection the central refused shows on the field-staff screen with its seal and code', async () => {
+    const { journal, ops, stub, vends } = await setup()
+    journal.creditNote({ noteId: uuidv7(), sessionId: null, valueFen: 1000 })
+    journal.closeCycle('SEAL-R', STUB_STAFF_CARD)
+    stub.override.set('POST /api/v1/kiosks/collections', () => ({ status: 422, body: { statusCode: 422, code: 'ERR_COLLECTION_COUNTS_MISMATCH', error: 'x', message: 'x' } }))
+    ops.start()
+    await ops.idle()
+    const view = serviceData(journal, vends, ops)
+    expect(view.outbox.lastError).toContain('SEAL-R ERR_COLLECTION_COUNTS_MISMATCH')
+    expect(view.outbox.lastSyncAt).not.toBeNull()
   })
 })

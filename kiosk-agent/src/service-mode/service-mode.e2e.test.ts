@@ -241,15 +241,20 @@ describe('field service mode through the agent', () => {
     await new Promise((r) => setTimeout(r, 2600))
     expect(notFound).toBeGreaterThanOrEqual(2)
     expect(notFound).toBeLessThanOrEqual(4)
-    stub.override.delete('POST /api/v1/kiosks/heartbeat')
-    stub.down = true
-    // Flapping faults while away: at most one extra beat per 2 s, not one per flap.
+    // A failing central and a flapping device: at most one fault beat per 2 s, not one per flap.
+    let failing = 0
+    stub.override.set('POST /api/v1/kiosks/heartbeat', () => (++failing, { status: 503, body: { statusCode: 503, code: 'ERR_INTERNAL', error: 'x', message: 'x' } }))
+    await new Promise((r) => setTimeout(r, 2100))
+    failing = 0
     for (let i = 0; i < 10; i++) {
       acceptor.emit({ type: 'jammed', safe: true })
       acceptor.emit({ type: 'online' })
+      await new Promise((r) => setTimeout(r, 150))
     }
-    await new Promise((r) => setTimeout(r, 1500))
-    stub.down = false
+    await new Promise((r) => setTimeout(r, 100))
+    // 1.6 s: one or two interval beats plus at most one fault beat.
+    expect(failing).toBeLessThanOrEqual(4)
+    stub.override.delete('POST /api/v1/kiosks/heartbeat')
     const m = stub.received.heartbeats.length
     await eventually(() => stub.received.heartbeats.length > m, 'heartbeat again after the central is back', 2500)
     expect(stub.invalid).toEqual([])

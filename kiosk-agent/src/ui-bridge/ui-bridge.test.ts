@@ -35,6 +35,7 @@ async function bridge() {
         serviceData: () => ({
           cashbox: { cycleId: 'c', countsByValueFen: {}, totalFen: 0, noteCount: 0 },
           outbox: { depth: 0, oldestAgeMs: null, lastSyncAt: null, lastError: null },
+          collections: { pending: 0, failed: [] },
           suspectNotes: 0,
           lastCollection: null,
         }),

@@ -15,6 +15,7 @@ const extras: ViewExtras = {
   serviceData: () => ({
     cashbox: { cycleId: 'c1', countsByValueFen: { '5000': 2 }, totalFen: 10000, noteCount: 2 },
     outbox: { depth: 1, oldestAgeMs: 5, lastSyncAt: null, lastError: 'down' },
+    collections: { pending: 1, failed: [{ cycleId: 'c0', sealNo: 'SEAL-9', code: 'ERR_COLLECTION_COUNTS_MISMATCH', at: 99 }] },
     suspectNotes: 1,
     lastCollection: null,
   }),
@@ -55,6 +56,7 @@ describe('toKioskView', () => {
     expect(v.screen).toBe('service')
     expect(v.session).toBeNull()
     expect(v.service).toMatchObject({ role: 'field', exchange: 'idle', suspectNotes: 1, cashbox: { totalFen: 10000 }, outbox: { depth: 1 } })
+    expect(v.service?.collections).toEqual({ pending: 1, failed: [{ cycleId: 'c0', sealNo: 'SEAL-9', code: 'ERR_COLLECTION_COUNTS_MISMATCH', at: 99 }] })
   })
 
   it('done: the result with the token', async () => {

@@ -9,7 +9,7 @@ export interface ViewExtras {
   at: number
   kiosk: { name: string; location: string; centralOnline: boolean; version: string }
   /** Read only while a staff member is on the service screen (it queries the journal). */
-  serviceData: () => Pick<ServiceView, 'cashbox' | 'outbox' | 'suspectNotes' | 'lastCollection'>
+  serviceData: () => Pick<ServiceView, 'cashbox' | 'outbox' | 'collections' | 'suspectNotes' | 'lastCollection'>
 }
 
 export function screenOf(snap: TransactionSnapshot): KioskScreen {
@@ -77,6 +77,7 @@ function serviceView(ctx: TransactionContext, extras: ViewExtras): ServiceView |
     exchange: staff.exchange,
     lastCollection: staff.lastCollection ?? data.lastCollection,
     outbox: data.outbox,
+    collections: data.collections,
     suspectNotes: data.suspectNotes,
     message: staff.message,
   }

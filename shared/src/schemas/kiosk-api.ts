@@ -51,6 +51,11 @@ export const AccountSummary = Type.Object(
     lastKnownCreditWh: Type.Union([EnergyWh, Type.Null()]),
     /** Days the focus meter's credit lasts at its recent consumption; null when not estimable. */
     daysLeft: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    /**
+     * The focus meter's recent use, Wh a day, behind daysLeft (absent when not estimable): lets the
+     * kiosk print the days a purchase adds without asking again.
+     */
+    dailyUseWh: Type.Optional(Type.Integer({ minimum: 1 })),
     /** The tariff block the next purchase starts in (tariff engine's nextBlockInfo). */
     nextBlock: Type.Object(
       {
@@ -66,6 +71,19 @@ export const AccountSummary = Type.Object(
         resetsOn: Type.String(),
       },
       strict,
+    ),
+    /**
+     * At most two short plain-language tips from the meter's own use (central-api analytics
+     * advice), most pressing first; absent when there is nothing worth saying.
+     */
+    advice: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { code: Type.String({ maxLength: 32 }), zh: Type.String({ maxLength: 200 }), en: Type.String({ maxLength: 300 }) },
+          strict,
+        ),
+        { maxItems: 2 },
+      ),
     ),
   },
   strict,

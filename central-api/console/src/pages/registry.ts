@@ -54,6 +54,12 @@ export const pages: readonly PageEntry[] = [
     component: () => import('./analytics/AnalyticsPage.svelte'),
   },
   {
+    id: 'meters',
+    roles: ['admin', 'support', 'auditor', 'field'],
+    title: { 'zh-CN': '电表', en: 'Meters' },
+    component: () => import('./meters/MetersPage.svelte'),
+  },
+  {
     id: 'field-ops',
     roles: ['field', 'admin', 'support'],
     title: { 'zh-CN': '现场运维', en: 'Field operations' },

@@ -1,11 +1,14 @@
 /**
  * GET /api/v1/meters/:meterNo/account — the account behind a typed meter number (kiosk-signed).
  * GET …/deliveries and …/readings — recent token deliveries and readings (admin token or kiosk).
+ * GET /api/v1/console/meters/:meterNo/{deliveries,readings} — the same for the console's Meters
+ * page (staff session; the roles that read meter-control).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
 import { DeliveryState, MeterLookupResponse, MeterNo, TokenDigits } from '@gridtill/shared'
 import { Errors, errorResponses } from '../../errors.ts'
+import type { StaffRole } from '../../storage/repository.ts'
 import { loadAccountSummary } from '../../vending/account-summary.ts'
 
 const strict = { additionalProperties: false } as const
@@ -45,6 +48,7 @@ export const ReadingView = Type.Object(
 )
 
 const iso = (ms: number) => new Date(ms).toISOString()
+const STAFF_READERS: readonly StaffRole[] = ['admin', 'support', 'auditor', 'field']
 
 const metersRoutes: FastifyPluginAsyncTypebox = (app) => {
   app.get(
@@ -59,63 +63,73 @@ const metersRoutes: FastifyPluginAsyncTypebox = (app) => {
       },
     },
     async (req) => {
-      const meter = await app.repo.findMeter(req.params.meterNo)
-      if (meter === null) throw new Errors.meterUnknown()
       const now = app.clock.now()
+      // In service only, as the vend path reads it: a swapped-out meter is never sold to again.
+      const found = await app.repo.getMeterAccount(req.params.meterNo, now)
+      if (found === null) throw new Errors.meterUnknown()
+      const meter = found.meter
       const view = await app.repo.getAccount(meter.accountId, now)
       if (view === null) throw new Errors.meterUnknown()
       return { account: await loadAccountSummary(app.repo, view, meter.meterNo, now) }
     },
   )
 
-  app.get(
-    '/meters/:meterNo/deliveries',
-    {
-      preValidation: app.verifyKioskOrAdmin,
-      schema: {
-        tags: ['admin'],
-        summary: 'Latest token deliveries to a meter',
-        params: MeterParams,
-        querystring: LimitQuery,
-        response: { 200: Type.Array(DeliveryView), ...errorResponses(400, 401, 404, 500) },
-      },
-    },
-    async (req) => {
-      if ((await app.repo.findMeter(req.params.meterNo)) === null) throw new Errors.meterUnknown()
-      const rows = await app.repo.listDeliveries(req.params.meterNo, Number(req.query.limit ?? 20))
-      return rows.map((d) => ({
-        deliveryId: d.id,
-        vendId: d.vendId,
-        meterNo: d.meterNo,
-        tokens: d.tokens,
-        state: d.state,
-        reason: d.reason,
-        attempts: d.attempts,
-        createdAt: iso(d.createdAt),
-        updatedAt: iso(d.updatedAt),
-        ackedAt: d.ackedAt === null ? null : iso(d.ackedAt),
-      }))
-    },
-  )
+  const deliveries = async (meterNo: string, limit: string | undefined) => {
+    if ((await app.repo.findMeter(meterNo)) === null) throw new Errors.meterUnknown()
+    const rows = await app.repo.listDeliveries(meterNo, Number(limit ?? 20))
+    return rows.map((d) => ({
+      deliveryId: d.id,
+      vendId: d.vendId,
+      meterNo: d.meterNo,
+      tokens: d.tokens,
+      state: d.state,
+      reason: d.reason,
+      attempts: d.attempts,
+      createdAt: iso(d.createdAt),
+      updatedAt: iso(d.updatedAt),
+      ackedAt: d.ackedAt === null ? null : iso(d.ackedAt),
+    }))
+  }
+  const readings = async (meterNo: string, limit: string | undefined) => {
+    if ((await app.repo.findMeter(meterNo)) === null) throw new Errors.meterUnknown()
+    const rows = await app.repo.latestReadings(meterNo, Number(limit ?? 20))
+    return rows.map((r) => ({ ...r, at: iso(r.at) }))
+  }
 
-  app.get(
-    '/meters/:meterNo/readings',
-    {
-      preValidation: app.verifyKioskOrAdmin,
-      schema: {
-        tags: ['admin'],
-        summary: 'Latest readings reported by a meter',
-        params: MeterParams,
-        querystring: LimitQuery,
-        response: { 200: Type.Array(ReadingView), ...errorResponses(400, 401, 404, 500) },
+  for (const [prefix, auth] of [
+    ['', { preValidation: app.verifyKioskOrAdmin, tags: ['admin'] }],
+    ['/console', { preValidation: app.verifyStaff(STAFF_READERS), config: { staffRoles: STAFF_READERS }, tags: ['console'] }],
+  ] as const) {
+    const { tags, ...guard } = auth
+    app.get(
+      `${prefix}/meters/:meterNo/deliveries`,
+      {
+        ...guard,
+        schema: {
+          tags: [...tags],
+          summary: 'Latest token deliveries to a meter',
+          params: MeterParams,
+          querystring: LimitQuery,
+          response: { 200: Type.Array(DeliveryView), ...errorResponses(400, 401, 403, 404, 500) },
+        },
       },
-    },
-    async (req) => {
-      if ((await app.repo.findMeter(req.params.meterNo)) === null) throw new Errors.meterUnknown()
-      const rows = await app.repo.latestReadings(req.params.meterNo, Number(req.query.limit ?? 20))
-      return rows.map((r) => ({ ...r, at: iso(r.at) }))
-    },
-  )
+      (req) => deliveries(req.params.meterNo, req.query.limit),
+    )
+    app.get(
+      `${prefix}/meters/:meterNo/readings`,
+      {
+        ...guard,
+        schema: {
+          tags: [...tags],
+          summary: 'Latest readings reported by a meter',
+          params: MeterParams,
+          querystring: LimitQuery,
+          response: { 200: Type.Array(ReadingView), ...errorResponses(400, 401, 403, 404, 500) },
+        },
+      },
+      (req) => readings(req.params.meterNo, req.query.limit),
+    )
+  }
   return Promise.resolve()
 }
 

@@ -500,7 +500,7 @@ export function* swapMeter(
   // meter. What the old meter still held (its last reported credit) plus the energy of tokens it
   // never received is owed to the resident on the new meter: recorded here for the credit token.
   const undelivered = yield* all<{ id: string; vend_id: string; energy_wh: number }>(
-    `SELECT x.id, x.vend_id, v.energy_wh FROM deliveries x JOIN vends v ON v.vend_id = x.vend_id WHERE x.meter_no = ? AND x.state IN ('pending', 'sent')`,
+    `SELECT x.id, x.vend_id, v.energy_wh FROM deliveries x JOIN vends v ON v.vend_id = x.vend_id WHERE x.meter_no = ? AND x.state IN ('pending', 'sent')${d.forUpdate('x')}`,
     [r.oldMeterNo],
   )
   const carried = Math.max(0, nn(old.last_credit_wh) ?? 0) + undelivered.reduce((sum, u) => sum + n(u.energy_wh), 0)

@@ -46,11 +46,13 @@ function* reversibleVend(vendId: string): Gen<VendForReversal> {
  * PostgreSQL re-reads a row it had to wait for, so the state checked is the committed one.
  */
 function* latestDelivery(d: Dialect, vendId: string, lock: boolean): Gen<{ id: string; state: string } | undefined> {
-  const delivery = yield* get<{ id: string; state: string }>(
-    `SELECT id, state FROM deliveries WHERE vend_id = ? ORDER BY created_at DESC, id DESC LIMIT 1${lock ? d.forUpdate('deliveries') : ''}`,
+  const delivery = yield* get<{ id: string; state: string; reason: string | null }>(
+    `SELECT id, state, reason FROM deliveries WHERE vend_id = ? ORDER BY created_at DESC, id DESC LIMIT 1${lock ? d.forUpdate('deliveries') : ''}`,
     [vendId],
   )
   if (delivery?.state === 'accepted') throw new Errors.reversalTokenAccepted()
+  // A swap cancelled the token and carried its energy to the new meter (console-ops swapMeter).
+  if (delivery?.state === 'cancelled' && delivery.reason === 'METER_SWAPPED') throw new Errors.reversalMeterSwapped()
   return delivery
 }
 

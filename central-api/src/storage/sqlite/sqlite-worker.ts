@@ -7,13 +7,18 @@
  * have seen writes not yet durable); the main thread's settled() waits for that batch's report.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { CB_HEADER_BYTES, CB_LENGTH, CB_STATE, FN_MARKER, serializeError, type CallMessage, type WorkerInit, type WorkerMessage } from './worker-protocol.ts'
+import { CB_HEADER_BYTES, CB_LENGTH, CB_STATE, FN_MARKER, Outbox, serializeError, type CallMessage, type WorkerInit, type WorkerMessage } from './worker-protocol.ts'
 import { SqliteRepository } from './sqlite-repository.ts'
 
-const port = parentPort
-if (port === null) throw new Error('sqlite-worker.ts runs only as a worker thread')
+const port =
+  parentPort ??
+  (() => {
+    throw new Error('sqlite-worker.ts runs only as a worker thread')
+  })()
 const init = workerData as WorkerInit
-const post = (m: WorkerMessage) => port.postMessage(m)
+// Answers and commit reports of one turn cross together (see Outbox).
+const outbox = new Outbox<WorkerMessage>((batch) => port.postMessage(batch))
+const post = (m: WorkerMessage) => outbox.push(m)
 
 const cbState = new Int32Array(init.callbackBuffer, 0, 2)
 const cbBytes = new Uint8Array(init.callbackBuffer, CB_HEADER_BYTES)
@@ -26,7 +31,9 @@ const decoder = new TextDecoder()
  */
 function callBack(callId: number, fn: number, args: unknown[]): unknown {
   Atomics.store(cbState, CB_STATE, 0)
-  post({ kind: 'callback', id: callId, fn, args })
+  // Sent now, not queued: this thread blocks until the answer.
+  outbox.flush()
+  port.postMessage([{ kind: 'callback', id: callId, fn, args }] satisfies WorkerMessage[])
   if (Atomics.wait(cbState, CB_STATE, 0, 10_000) === 'timed-out') throw new Error('main thread did not answer a storage callback')
   const answer = JSON.parse(decoder.decode(cbBytes.slice(0, Atomics.load(cbState, CB_LENGTH)))) as { value?: unknown; error?: string }
   if (answer.error !== undefined) throw new Error(answer.error)
@@ -51,6 +58,7 @@ try {
   repo = SqliteRepository.open(init.file, init.now, init.groupCommit, { migrate: init.migrate })
 } catch (e) {
   post({ kind: 'openFailed', error: serializeError(e) })
+  outbox.flush()
   process.exit(0)
 }
 const engine = repo.sqlite
@@ -72,7 +80,11 @@ function pendingBatch(): number {
 
 const methods = repo as unknown as Record<string, (...args: unknown[]) => unknown>
 
-port.on('message', (m: CallMessage) => {
+port.on('message', (batch: CallMessage[]) => {
+  for (const m of batch) handle(m)
+})
+
+function handle(m: CallMessage): void {
   let result: Promise<unknown>
   try {
     const fn = methods[m.method]
@@ -85,9 +97,12 @@ port.on('message', (m: CallMessage) => {
   result.then(
     (value) => {
       post({ kind: 'result', id: m.id, ok: true, value, batch: pendingBatch() })
-      if (m.method === 'close') port.close()
+      if (m.method === 'close') {
+        outbox.flush()
+        port.close()
+      }
     },
     (e: unknown) => post({ kind: 'result', id: m.id, ok: false, error: serializeError(e), batch: pendingBatch() }),
   )
-})
+}
 post({ kind: 'ready' })

@@ -46,6 +46,35 @@ export type WorkerMessage =
   | { kind: 'commitFailed'; batch: number; error: SerializedError }
   | { kind: 'callback'; id: number; fn: number; args: unknown[] }
 
+/**
+ * Messages queued in one turn of an event loop cross as one array: each postMessage costs both
+ * threads a wake-up and an event dispatch, which at thousands of vends a second was a tenth of the
+ * main thread's time. Order within a batch is the order they were queued.
+ */
+export class Outbox<M> {
+  private queued: M[] = []
+  private scheduled = false
+
+  constructor(private readonly post: (batch: M[]) => void) {}
+
+  /** Queued; sent after this turn's I/O callbacks (setImmediate). */
+  push(m: M): void {
+    this.queued.push(m)
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => this.flush())
+  }
+
+  /** Sends what is queued now (before a synchronous wait or a close). */
+  flush(): void {
+    this.scheduled = false
+    if (this.queued.length === 0) return
+    const batch = this.queued
+    this.queued = []
+    this.post(batch)
+  }
+}
+
 /** Callback answers: state 0 = waiting, 1 = answered. */
 export const CB_STATE = 0
 export const CB_LENGTH = 1

@@ -15,7 +15,8 @@
 import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { Errors } from '../../errors.ts'
-import type { Repository, VendClaimRequest, VendCommitRequest, VendCommitResult, VendRecord } from '../repository.ts'
+import type { EncryptedVendingKey } from '../../security-module/index.ts'
+import type { KioskRecord, Repository, VendClaimRequest, VendCommitRequest, VendCommitResult, VendRecord } from '../repository.ts'
 import { all, SQLITE_DIALECT, type Op, type Query, type SqlEngine } from '../sql/query.ts'
 import { SqlRepository } from '../sql/sql-repository.ts'
 import { StorageStartupError } from './database.ts'
@@ -27,6 +28,7 @@ import {
   CB_LENGTH,
   CB_STATE,
   FN_MARKER,
+  Outbox,
   type CallMessage,
   type SerializedError,
   type WorkerInit,
@@ -54,6 +56,8 @@ interface Pending {
   fns: ((...args: unknown[]) => unknown)[] | null
   /** The caller tracks the answer's batch itself (nonces), instead of settled()'s shared mark. */
   ownBatch: boolean
+  /** A call that may change cached rows: the read cache is dropped when it is sent and answered. */
+  dropsCache: boolean
 }
 
 interface Waiter {
@@ -65,7 +69,10 @@ interface Waiter {
 const RESOLVED = Promise.resolve()
 
 /** Methods answered here, not in the worker. */
-const LOCAL = new Set(['engine', 'settled', 'settledExceptNonces', 'storageStats', 'close', 'ping', 'useNonce', 'claimVend', 'releaseVendClaim', 'commitVend'])
+const LOCAL = new Set(['engine', 'settled', 'settledExceptNonces', 'storageStats', 'close', 'ping', 'useNonce', 'claimVend', 'releaseVendClaim', 'commitVend', 'getKiosk', 'getVendingKey'])
+
+/** Calls that change neither a kiosk row nor a vending key: they leave the read cache alone. */
+const KEEPS_CACHE = new Set(['useNonce', 'commitVend'])
 
 /** The repository's methods, the only names forwarded (a probe such as Fastify's `.getter` is not one). */
 const REMOTE = (() => {
@@ -85,6 +92,33 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
   const encoder = new TextEncoder()
 
   const pending = new Map<number, Pending>()
+  /**
+   * Rows every vend reads and almost nothing writes, as committed: the kiosk (the signature check)
+   * and the sealed vending key record (the security module opens it per token; it stays sealed
+   * here, as on disk). This process is SQLite's only writer and every write crosses call(): a call
+   * that may change them (enrolment, revocation, a collection's cash cycle, a key import) drops the
+   * cache when sent and again when answered (its commit done), so once a revocation resolves no
+   * request sees the kiosk unrevoked.
+   */
+  const cache = new Map<string, unknown>()
+  /** Bumped at every drop, so a read that straddles one is not kept. */
+  let cacheGeneration = 0
+  const dropCache = () => {
+    cacheGeneration++
+    cache.clear()
+  }
+  async function cachedRead<T extends object>(method: 'getKiosk' | 'getVendingKey', id: string): Promise<T | undefined> {
+    const key = `${method}\n${id}`
+    let v = cache.get(key) as T | undefined
+    if (v === undefined) {
+      const generation = cacheGeneration
+      v = ((await dispatch(method, [id])) ?? undefined) as T | undefined
+      // Misses are not kept: a stream of made-up ids must not grow the map.
+      if (v !== undefined && generation === cacheGeneration && cache.size < 10_000) cache.set(key, v)
+    }
+    // A copy: a caller's change never reaches the next request.
+    return v === undefined ? undefined : { ...v }
+  }
   let nextId = 1
   /** Highest batch some answer depended on, and highest reported committed (or failed). */
   let needed = 0
@@ -101,8 +135,11 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
     waiters = []
   }
 
+  // Calls of one turn cross together (see Outbox).
+  const outbox = new Outbox<CallMessage>((batch) => worker.postMessage(batch))
+
   const ready = new Promise<void>((resolve, reject) => {
-    worker.on('message', (m: WorkerMessage) => {
+    const receive = (m: WorkerMessage) => {
       switch (m.kind) {
         case 'ready':
           resolve()
@@ -114,6 +151,7 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
           const p = pending.get(m.id)
           if (p === undefined) return
           pending.delete(m.id)
+          if (p.dropsCache) dropCache()
           if (p.ownBatch) {
             if (m.ok) p.resolve({ value: m.value, batch: m.batch })
             else p.reject(reviveError(m.error))
@@ -135,6 +173,9 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
           answerCallback(m.id, m.fn, m.args)
           return
       }
+    }
+    worker.on('message', (batch: WorkerMessage[]) => {
+      for (const m of batch) receive(m)
     })
     worker.on('error', (e) => {
       reject(e)
@@ -181,8 +222,10 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
     const sent = !plain && args.some((a) => typeof a === 'function' || (a !== null && typeof a === 'object')) ? markFunctions(args, fns) : args
     const msg: CallMessage = fns.length > 0 ? { id, method, args: sent as unknown[], fns: true } : { id, method, args: sent as unknown[] }
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject, fns: fns.length > 0 ? fns : null, ownBatch })
-      worker.postMessage(msg)
+      const dropsCache = !KEEPS_CACHE.has(method)
+      if (dropsCache) dropCache()
+      pending.set(id, { resolve, reject, fns: fns.length > 0 ? fns : null, ownBatch, dropsCache })
+      outbox.push(msg)
     })
   }
 
@@ -207,7 +250,7 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
   /** A read runs here; a method that turns out to write is sent, whole, to the worker. */
   function dispatch(method: string, args: unknown[]): Promise<unknown> {
     if (writers.has(method) || dead !== null) return call(method, args)
-    const engine = new ReadOnlyEngine(reader)
+    const engine = new ReadOnlyEngine(reader, method)
     const local = new SqlRepository(engine) as unknown as Record<string, (...a: unknown[]) => unknown>
     let result: Promise<unknown>
     try {
@@ -256,6 +299,12 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
     async claimVend(req: VendClaimRequest) {
       const done = (await dispatch('getVend', [req.vendId])) as VendRecord | null
       return done === null ? guards.claim(req) : { kind: 'completed' as const, vend: done }
+    },
+    async getKiosk(id: string): Promise<KioskRecord | null> {
+      return (await cachedRead<KioskRecord>('getKiosk', id)) ?? null
+    },
+    getVendingKey(keyId: string): Promise<EncryptedVendingKey | undefined> {
+      return cachedRead<EncryptedVendingKey>('getVendingKey', keyId)
     },
     releaseVendClaim(vendId: string, owner: string): Promise<void> {
       guards.release(vendId, owner)
@@ -349,6 +398,8 @@ class MainThreadReader {
   private readonly statements = new Map<string, Database.Statement>()
   private readonly begin: Database.Statement
   private readonly end: Database.Statement
+  /** Repository methods seen to run more than one statement: they always start a transaction. */
+  private readonly multi = new Set<string>()
 
   constructor(file: string) {
     this.db = new Database(file, { readonly: true, fileMustExist: true })
@@ -356,7 +407,32 @@ class MainThreadReader {
     this.end = this.db.prepare('COMMIT')
   }
 
-  run<T>(op: Op<T>): T {
+  /**
+   * `method` names the repository method: one whose reads so far were a single statement (a vend's
+   * getVend, a kiosk) runs it without BEGIN/COMMIT, since one statement sees one snapshot anyway.
+   * If it asks for a second statement after all, it is run again from the start in a transaction
+   * (reads have no effects), and from then on always in one.
+   */
+  run<T>(op: Op<T>, method?: string): T {
+    if (method !== undefined && !this.multi.has(method)) {
+      const gen = op()
+      const first = gen.next()
+      if (first.done === true) return first.value
+      let value: unknown
+      let failed = false
+      try {
+        value = this.exec(first.value)
+      } catch {
+        // The transaction below runs it again and hands the error to the operation, as ever.
+        failed = true
+      }
+      if (!failed) {
+        const second = gen.next(value)
+        if (second.done === true) return second.value
+        this.multi.add(method)
+      }
+      gen.return(undefined as T)
+    }
     this.begin.run()
     try {
       const gen = op()
@@ -413,11 +489,14 @@ class ReadOnlyEngine implements SqlEngine {
   readonly dialect = SQLITE_DIALECT
   wantedWrite = false
 
-  constructor(private readonly reader: MainThreadReader) {}
+  constructor(
+    private readonly reader: MainThreadReader,
+    private readonly method: string,
+  ) {}
 
   read<T>(op: Op<T>): Promise<T> {
     try {
-      return Promise.resolve(this.reader.run(op))
+      return Promise.resolve(this.reader.run(op, this.method))
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)))
     }
