@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import type { FastifyBaseLogger, FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, InjectOptions, LightMyRequestResponse, RouteOptions } from 'fastify'
 import pg from 'pg'
 import { pino } from 'pino'
 import { API_PREFIX, DEMO_KIOSK, ManualClock, uuidv7, type VendRequest } from '@gridtill/shared'
@@ -155,13 +155,13 @@ export interface TestApp {
  * second instance on the same database; then closing the app leaves the database alone).
  */
 export async function makeApp(
-  opts: { engine?: Engine; db?: TestDatabase; config?: Partial<Config>; meterLink?: boolean; dir?: string; clock?: ManualClock; logger?: FastifyBaseLogger } = {},
+  opts: { engine?: Engine; db?: TestDatabase; config?: Partial<Config>; meterLink?: boolean; dir?: string; clock?: ManualClock; logger?: FastifyBaseLogger; onRoute?: (route: RouteOptions) => void } = {},
 ): Promise<TestApp> {
   const db = opts.db ?? (await testDatabase(opts.engine ?? 'sqlite', opts.dir ?? tempDir()))
   const clock = opts.clock ?? new ManualClock(TEST_START)
   let app: FastifyInstance
   try {
-    app = await buildApp({ config: testConfig(db.dir, { ...db.config, ...opts.config }), clock, logger: opts.logger ?? pino({ level: 'silent' }), meterLink: opts.meterLink ?? false })
+    app = await buildApp({ config: testConfig(db.dir, { ...db.config, ...opts.config }), clock, logger: opts.logger ?? pino({ level: 'silent' }), meterLink: opts.meterLink ?? false, onRoute: opts.onRoute })
   } catch (e) {
     if (opts.db === undefined && opts.dir === undefined) await db.drop()
     throw e

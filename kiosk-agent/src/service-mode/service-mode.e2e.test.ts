@@ -55,7 +55,7 @@ async function connect(agent: RunningAgent) {
     else errors.push(m)
   })
   await new Promise<void>((r) => ws.once('open', () => r()))
-  const until = async (pred: (v: KioskView) => boolean, what: string, ms = 5000): Promise<KioskView> => {
+  const until = async (pred: (v: KioskView) => boolean, what: string, ms = 20_000): Promise<KioskView> => {
     const end = Date.now() + ms
     while (Date.now() < end) {
       if (view && pred(view)) return view
@@ -63,10 +63,12 @@ async function connect(agent: RunningAgent) {
     }
     throw new Error(`timed out waiting for ${what}; errors ${JSON.stringify(errors)}; last view ${JSON.stringify(view)?.slice(0, 300)}`)
   }
-  // The bridge drops a repeat of one intent type within 300 ms as a double tap: a person is slower.
+  // The bridge drops a repeat of one intent type within 300 ms of its arrival as a double tap: a
+  // person is slower. Twice that apart here, so a loaded machine delaying one message cannot
+  // make two look like a double tap.
   const lastSent = new Map<string, number>()
   const intent = async (i: { type: string } & Record<string, unknown>) => {
-    const wait = (lastSent.get(i.type) ?? 0) + 320 - Date.now()
+    const wait = (lastSent.get(i.type) ?? 0) + 650 - Date.now()
     if (wait > 0) await new Promise((r) => setTimeout(r, wait))
     lastSent.set(i.type, Date.now())
     ws.send(JSON.stringify({ type: 'intent', intentId: uuidv7(), intent: i }))
