@@ -88,10 +88,16 @@ async function waitFor(url: string, what: string, proc: RunningProcess, timeoutM
   throw new Error(`${what} did not become ready at ${url} within ${timeoutMs} ms (${last})`)
 }
 
-/** pino JSON → one short human line; anything else passes through. */
-function condense(name: string, line: string): string {
+/**
+ * pino JSON → one short human line; anything else passes through. Fastify's per-request
+ * "incoming request" / "request completed" pair of a request that succeeded is left to the log
+ * file (null): health polls and heartbeats would drown what a person watching wants to see.
+ */
+function condense(name: string, line: string): string | null {
   try {
     const o = JSON.parse(line) as Record<string, unknown>
+    const status = (o.res as { statusCode?: number } | undefined)?.statusCode
+    if (o.msg === 'incoming request' || (o.msg === 'request completed' && typeof status === 'number' && status < 400)) return null
     const level = typeof o.level === 'number' ? (({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }) as Record<number, string>)[o.level] ?? o.level : o.level
     const { msg, level: _l, time: _t, pid: _p, hostname: _h, ...rest } = o
     const extra = Object.keys(rest).length > 0 ? ' ' + JSON.stringify(rest) : ''
@@ -182,7 +188,8 @@ export async function launchSystem(opts: LaunchOptions): Promise<RunningSystem> 
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl)
         buf = buf.slice(nl + 1)
-        if (line.trim()) console.log(condense(name, line))
+        const shown = line.trim() ? condense(name, line) : null
+        if (shown !== null) console.log(shown)
       }
     }
     child.stdout?.on('data', onChunk)
