@@ -161,7 +161,7 @@ export async function makeApp(
   const clock = opts.clock ?? new ManualClock(TEST_START)
   let app: FastifyInstance
   try {
-    app = await buildApp({ config: testConfig(db.dir, { ...db.config, ...opts.config }), clock, logger: opts.logger ?? pino({ level: 'silent' }), meterLink: opts.meterLink ?? false, onRoute: opts.onRoute })
+    app = await buildApp({ config: testConfig(db.dir, { ...db.config, ...opts.config }), clock, logger: opts.logger ?? pino({ level: 'silent' }), meterLink: opts.meterLink ?? false, ...(opts.onRoute === undefined ? {} : { onRoute: opts.onRoute }) })
   } catch (e) {
     if (opts.db === undefined && opts.dir === undefined) await db.drop()
     throw e
