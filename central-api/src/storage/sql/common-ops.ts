@@ -4,7 +4,7 @@ import { auditDetailsText, auditHash, GENESIS_HASH } from '../../audit/chain.ts'
 import type { LedgerAccountRef, Transfer } from '../../ledger/vend-transfers.ts'
 import type { AuditEntryInput } from '../repository.ts'
 import { all, get, run, type Dialect, type Gen, type SqlValue } from './query.ts'
-import { ACCOUNT_SELECT, toTariffVersion, type AccountRow, type TariffVersionRow } from './rows.ts'
+import { toTariffVersion, type AccountRow, type TariffVersionRow } from './rows.ts'
 import type { TariffVersion } from '../repository.ts'
 
 /** Appends to the hash chain; runs inside the transaction whose event it records. */
@@ -23,10 +23,18 @@ export function* appendAudit(d: Dialect, entry: AuditEntryInput): Gen<void> {
   ])
 }
 
-/** One multi-row statement for n rows of `columns` (fewer round trips on PostgreSQL). */
+const valuesTexts = new Map<string, string>()
+
+/** One multi-row statement for n rows of `columns` (fewer round trips on PostgreSQL); built once per shape. */
 function valuesSql(columns: number, rows: number): string {
-  const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`
-  return Array.from({ length: rows }, () => row).join(', ')
+  const key = `${columns}x${rows}`
+  let text = valuesTexts.get(key)
+  if (text === undefined) {
+    const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`
+    text = Array.from({ length: rows }, () => row).join(', ')
+    if (valuesTexts.size < 1000) valuesTexts.set(key, text)
+  }
+  return text
 }
 
 export function* ensureLedgerAccounts(refs: readonly LedgerAccountRef[], now: number): Gen<void> {
@@ -55,11 +63,31 @@ export function* tariffVersionAt(tariffId: number, at: number): Gen<TariffVersio
   return row === undefined ? null : toTariffVersion(row)
 }
 
+/**
+ * The account with the tariff version in force at `at`, in one statement (every vend runs it twice:
+ * the price, then the commit's compare-and-set). (tariff_id, effective_from) is unique, so the
+ * subquery picks the version tariffVersionAt would.
+ */
+const ACCOUNT_WITH_VERSION = `SELECT a.id, c.name AS customer_name, a.status, a.tariff_id, t.name AS tariff_name, a.wallet_fen, a.arrears_fen,
+  a.energy_bought_in_period_wh, a.period_start, a.fixed_charges_paid_through_month, a.free_basic_issued_month,
+  v.id AS version_id, v.effective_from AS version_effective_from, v.definition AS version_definition
+  FROM accounts a JOIN customers c ON c.id = a.customer_id JOIN tariffs t ON t.id = a.tariff_id
+  LEFT JOIN tariff_versions v ON v.id = (SELECT vv.id FROM tariff_versions vv WHERE vv.tariff_id = a.tariff_id AND vv.effective_from <= ?
+    ORDER BY vv.effective_from DESC LIMIT 1)
+  WHERE a.id = ?`
+
+type AccountVersionRow = AccountRow & { version_id: number | null; version_effective_from: number | null; version_definition: string | null }
+
 /** The account row (locked for the transaction when `lock`) and the tariff version in force at `at`. */
 export function* accountWithTariff(d: Dialect, accountId: string, at: number, lock: boolean): Gen<{ row: AccountRow; version: TariffVersion | null } | null> {
-  const row = yield* get<AccountRow>(`${ACCOUNT_SELECT} WHERE a.id = ?${lock ? d.forUpdate('a') : ''}`, [accountId])
-  if (row === undefined) return null
-  return { row, version: yield* tariffVersionAt(row.tariff_id, at) }
+  const r = yield* get<AccountVersionRow>(`${ACCOUNT_WITH_VERSION}${lock ? d.forUpdate('a') : ''}`, [at, accountId])
+  if (r === undefined) return null
+  const { version_id, version_effective_from, version_definition, ...row } = r
+  const version =
+    version_id === null || version_effective_from === null || version_definition === null
+      ? null
+      : toTariffVersion({ id: version_id, tariff_name: row.tariff_name, effective_from: version_effective_from, definition: version_definition })
+  return { row, version }
 }
 
 export function* writeTariffState(accountId: string, s: AccountTariffState): Gen<void> {

@@ -76,11 +76,7 @@ export function* commitVend(d: Dialect, req: VendCommitRequest): Gen<VendCommitR
     if (existing.request_hash === req.requestHash) return { kind: 'replayed', vend: toVend(existing) }
     throw new Errors.vendIdReused()
   }
-  // 2. A banknote is credited once, ever.
-  for (const n of req.notes) {
-    if ((yield* get('SELECT vend_id FROM vend_notes WHERE note_id = ?', [n.noteId])) !== undefined) throw new Errors.vendNoteReused(n.noteId)
-  }
-  // 3. Compare-and-set against what the token was minted for, holding the account and the meter
+  // 2. Compare-and-set against what the token was minted for, holding the account and the meter
   //    (always in that order) until commit.
   const at = Math.min(req.paidAt, req.now)
   const acct = yield* accountWithTariff(d, req.expected.accountId, at, true)
@@ -154,7 +150,13 @@ export function* commitVend(d: Dialect, req: VendCommitRequest): Gen<VendCommitR
       req.now,
     ],
   )
-  for (const n of req.notes) yield* run('INSERT INTO vend_notes (note_id, vend_id, value_fen) VALUES (?, ?, ?)', [n.noteId, req.vendId, n.valueFen])
+  // 3. A banknote is credited once, ever: its primary key says so, in the insert itself (no read
+  //    first; a concurrent vend with the same note waits for the first one's commit, then stops
+  //    here). Throwing rolls back everything this vend wrote so far.
+  for (const n of req.notes) {
+    const inserted = yield* run('INSERT INTO vend_notes (note_id, vend_id, value_fen) VALUES (?, ?, ?) ON CONFLICT (note_id) DO NOTHING', [n.noteId, req.vendId, n.valueFen])
+    if (inserted !== 1) throw new Errors.vendNoteReused(n.noteId)
+  }
 
   const transfers = vendTransfers({
     vendId: req.vendId,

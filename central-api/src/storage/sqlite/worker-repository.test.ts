@@ -80,6 +80,25 @@ describe('SQLite in a worker thread', () => {
     for (const d of claimed) expect(d.nextAttemptAt).toBe(t.clock.now() + 1 + 7_000 * d.attempts)
   })
 
+  it('keeps kiosks and sealed vending keys in memory, dropped by any write that may change them', async () => {
+    const before = await t.app.repo.getKiosk(kiosk.kioskId)
+    expect(before).toMatchObject({ id: kiosk.kioskId, revoked: false })
+    // A copy each time: a caller's change never reaches the next caller.
+    before!.revoked = true
+    expect((await t.app.repo.getKiosk(kiosk.kioskId))?.revoked).toBe(false)
+
+    const keyId = (await t.app.repo.listVendingKeys())[0]!
+    const sealed = (await t.app.repo.getVendingKey(keyId))!
+    const resealed = { ...sealed, keyId: `${keyId}-copy` }
+    expect(await t.app.repo.getVendingKey(resealed.keyId)).toBeUndefined()
+    await t.app.repo.putVendingKey(resealed, t.clock.now())
+    expect(await t.app.repo.getVendingKey(resealed.keyId)).toEqual(resealed)
+    await t.app.repo.putVendingKey({ ...resealed, tag: sealed.iv }, t.clock.now())
+    expect((await t.app.repo.getVendingKey(resealed.keyId))?.tag).toBe(sealed.iv)
+    await t.app.repo.deleteVendingKey(resealed.keyId)
+    expect(await t.app.repo.getVendingKey(resealed.keyId)).toBeUndefined()
+  })
+
   it('refuses a nonce spent before a restart', async () => {
     const nonce = `nonce-${uuidv7()}`
     expect(await t.app.repo.useNonce(kiosk.kioskId, nonce, t.clock.now() + 60_000, t.clock.now())).toBe(true)

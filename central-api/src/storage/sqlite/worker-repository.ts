@@ -19,7 +19,7 @@ import type { EncryptedVendingKey } from '../../security-module/index.ts'
 import type { KioskRecord, Repository, VendClaimRequest, VendCommitRequest, VendCommitResult, VendRecord } from '../repository.ts'
 import { all, SQLITE_DIALECT, type Op, type Query, type SqlEngine } from '../sql/query.ts'
 import { SqlRepository } from '../sql/sql-repository.ts'
-import { StorageStartupError } from './database.ts'
+import { PAGE_CACHE_PRAGMA, StorageStartupError } from './database.ts'
 import { ProcessGuards } from './process-guards.ts'
 import type { GroupCommitOptions } from './sqlite-engine.ts'
 import {
@@ -403,6 +403,7 @@ class MainThreadReader {
 
   constructor(file: string) {
     this.db = new Database(file, { readonly: true, fileMustExist: true })
+    this.db.pragma(`cache_size = ${PAGE_CACHE_PRAGMA}`)
     this.begin = this.db.prepare('BEGIN')
     this.end = this.db.prepare('COMMIT')
   }
