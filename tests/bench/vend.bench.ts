@@ -11,14 +11,16 @@
  * each vend still writes its delivery outbox row in its transaction.
  *
  * Lines: vend.per_s, vend.bare_route_per_s, vend.vs_bare_route, vend.p50_ms, vend.p99_ms; also the
- * server CPU per request on each side (steadier than rates on a shared machine),
- * vend.vends_per_commit (the group commit at work) and vend.ledger_balanced.
+ * server CPU per request on each side (steadier than rates on a shared machine) and, on Linux, the
+ * vend's CPU by thread (main; the busiest other thread, the SQLite writer; the rest: libuv's pool
+ * verifying signatures and V8's GC helpers), vend.vends_per_commit (the group commit at work) and
+ * vend.ledger_balanced.
  * SQLITE_COMMIT_DELAY_MS / SQLITE_COMMIT_MAX_BATCH try other group-commit settings;
  * GRIDTILL_SQLITE_WORKER=0 keeps SQLite's writer in the main thread instead of its worker thread.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -41,6 +43,9 @@ async function vendServer(): Promise<void> {
     GRIDTILL_DEMO: '1',
     DATA_DIR: dataDir,
     METER_COUNT: String(METERS),
+    // Months of generated readings belong to a demo, not to a vend benchmark (they load the
+    // writer while it is measured).
+    DEMO_HISTORY: '0',
     PORT: '0',
     MQTT_PORT: '0',
     LOG_LEVEL: 'info',
@@ -83,26 +88,54 @@ async function bareServer(): Promise<void> {
   })
 }
 
-/** The server's CPU time (ms) so far: the client reads it around the measured run. */
+/** The server's CPU time (ms) so far, whole and by thread: the client reads it around the measured run. */
 function answerCpuQueries(): void {
   process.on('message', (m: { cmd: string }) => {
     if (m.cmd === 'cpu') {
       const u = process.cpuUsage()
-      process.send?.({ cpuMs: (u.user + u.system) / 1000 })
+      process.send?.({ cpuMs: (u.user + u.system) / 1000, threads: threadCpuMs() })
     }
   })
+}
+
+/**
+ * CPU (ms) of each of this process's threads, from Linux's /proc (empty elsewhere). The main
+ * thread's tid is the pid; the others are the SQLite writer, libuv's pool (signature checks) and
+ * V8's helpers (GC), told apart by how busy they are.
+ */
+function threadCpuMs(): Record<string, number> {
+  const out: Record<string, number> = {}
+  try {
+    const ticksPerMs = 100 / 1000 // USER_HZ is 100 on Linux
+    for (const tid of readdirSync('/proc/self/task')) {
+      // Fields after the ')' of the command name: utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      out[tid === String(process.pid) ? 'main' : tid] = (Number(f[11]) + Number(f[12])) / ticksPerMs
+    }
+  } catch {
+    // Not Linux: no breakdown.
+  }
+  return out
 }
 
 const role = process.env[ROLE_ENV]
 if (role === 'vend') void vendServer()
 if (role === 'bare') void bareServer()
+// A server whose client died (killed, timed out) goes with it instead of lingering.
+if (role !== undefined) process.on('disconnect', () => process.exit(1))
 
 // ── the client ───────────────────────────────────────────────────────────────────────────────
+
+interface CpuReading {
+  cpuMs: number
+  threads: Record<string, number>
+}
 
 interface Server {
   child: ChildProcess
   url: string
-  cpuMs(): Promise<number>
+  cpu(): Promise<CpuReading>
   finish(): Promise<Record<string, unknown>>
 }
 
@@ -118,9 +151,9 @@ async function start(which: 'vend' | 'bare'): Promise<Server> {
   return {
     child,
     url,
-    cpuMs: () =>
+    cpu: () =>
       new Promise((resolve) => {
-        child.once('message', (m: { cpuMs: number }) => resolve(m.cpuMs))
+        child.once('message', (m: CpuReading) => resolve(m))
         child.send({ cmd: 'cpu' })
       }),
     finish: () =>
@@ -205,18 +238,19 @@ export default async function vendBench(report: Report): Promise<void> {
 
     const vendAgent = agent()
     await drive(vend.url, vendAgent, signedVends.slice(0, WARMUP))
-    const vendCpu0 = await vend.cpuMs()
+    const vendCpu0 = await vend.cpu()
     const v = await drive(vend.url, vendAgent, signedVends.slice(WARMUP))
-    const vendCpuMs = (await vend.cpuMs()) - vendCpu0
+    const vendCpu1 = await vend.cpu()
+    const vendCpuMs = vendCpu1.cpuMs - vendCpu0.cpuMs
     vendAgent.destroy()
 
     // The bare route gets the same requests (same bytes, same headers), warm-up included.
     const bareRequests = signedVends.map((r) => ({ ...r, path: '/bare' }))
     const bareAgent = agent()
     await drive(bare.url, bareAgent, bareRequests.slice(0, WARMUP))
-    const bareCpu0 = await bare.cpuMs()
+    const bareCpu0 = await bare.cpu()
     const b = await drive(bare.url, bareAgent, bareRequests.slice(WARMUP))
-    const bareCpuMs = (await bare.cpuMs()) - bareCpu0
+    const bareCpuMs = (await bare.cpu()).cpuMs - bareCpu0.cpuMs
     bareAgent.destroy()
 
     const ok = v.statuses.get(200) ?? 0
@@ -232,6 +266,19 @@ export default async function vendBench(report: Report): Promise<void> {
     // Server CPU per request: steadier than rates on a shared machine.
     report('vend.server_cpu_ms_per_vend', vendCpuMs / MEASURED, 'ms')
     report('vend.bare_server_cpu_ms_per_request', bareCpuMs / MEASURED, 'ms')
+    // Where the vend's CPU goes: the main thread (HTTP, checks, pricing, minting), the busiest
+    // other thread (the SQLite writer), and the rest (libuv's pool verifying signatures, GC).
+    const byThread = Object.entries(vendCpu1.threads)
+      .map(([tid, ms]) => [tid, ms - (vendCpu0.threads[tid] ?? 0)] as const)
+      .sort((x, y) => y[1] - x[1])
+    const main = byThread.find(([tid]) => tid === 'main')?.[1]
+    if (main !== undefined) {
+      const others = byThread.filter(([tid]) => tid !== 'main')
+      const writer = others[0]?.[1] ?? 0
+      report('vend.cpu_main_thread_ms_per_vend', main / MEASURED, 'ms')
+      report('vend.cpu_busiest_other_thread_ms_per_vend', writer / MEASURED, 'ms')
+      report('vend.cpu_remaining_threads_ms_per_vend', others.slice(1).reduce((a, [, ms]) => a + ms, 0) / MEASURED, 'ms')
+    }
 
     const end = (await vend.finish()) as { check: { balanced: boolean; vends: number }; stats: { commits: number; writes: number } | null }
     if (end.stats !== null) report('vend.vends_per_commit', (WARMUP + MEASURED) / Math.max(1, end.stats.commits), 'vends/commit')

@@ -80,6 +80,33 @@ describe('SoftwareSecurityModule', () => {
     expect(misty.dk).toBe(0xf94b6ed353c3bfdb113e2d3a7ea3c41dn)
   })
 
+  it('derives a meter’s key once, and afresh when its vending key record changes', async () => {
+    const { hsm, store } = await setup()
+    const get = vi.spyOn(store, 'get')
+    const first = await hsm.deriveDecoderKey(STA_METER, 'vk02')
+    expect(await hsm.deriveDecoderKey(STA_METER, 'vk02')).toEqual(first)
+    // Another meter under the same vending key is its own entry.
+    expect((await hsm.deriveDecoderKey({ ...STA_METER, pan: '600727000000000017' }, 'vk02')).dk).not.toBe(first.dk)
+    // Every derivation still reads the sealed record (a revoked or replaced key is noticed).
+    expect(get).toHaveBeenCalledTimes(3)
+
+    // A re-imported vending key: the cached decoder key is not used.
+    await hsm.importVendingKey('vk02', Buffer.from('cdcdcdcdcdcdcdcd', 'hex'))
+    const reimported = await hsm.deriveDecoderKey(STA_METER, 'vk02')
+    expect(reimported.dk).not.toBe(first.dk)
+
+    // A damaged record after caching still fails closed.
+    const record = (await store.get('vk02'))!
+    const ct = Buffer.from(record.ciphertext, 'base64')
+    ct[0] = (ct[0] ?? 0) ^ 1
+    await store.put({ ...record, ciphertext: ct.toString('base64') })
+    expect((await errorOf(hsm.deriveDecoderKey(STA_METER, 'vk02'))).code).toBe('ERR_SECURITY_KEY_UNREADABLE')
+    // A deleted vending key is unknown at once, cached derivations or not.
+    await hsm.deriveDecoderKey(MISTY_METER, 'vk04')
+    await store.delete('vk04')
+    expect((await errorOf(hsm.deriveDecoderKey(MISTY_METER, 'vk04'))).code).toBe('ERR_SECURITY_KEY_UNKNOWN')
+  })
+
   it('mints the worked-example tokens of sts.md §10', async () => {
     const { hsm } = await setup()
     const token = { class: 0, subclass: 0, rnd: 5, tid: 5_871_715, units: 1 } as const

@@ -35,14 +35,24 @@ export function parseMasterKey(text: string): Uint8Array {
   )
 }
 
+/** Meters whose decoder keys are kept derived (about 100 bytes each). */
+const DECODER_KEY_CACHE_SIZE = 20_000
+
 /**
  * The default security module: vending keys live encrypted in a VendingKeyStore and are opened
  * with the master key only for the moment a decoder key is derived, then wiped. Holds no key in
  * a public or enumerable field, and prints as a redacted placeholder.
+ *
+ * Derived decoder keys are kept in a private map, so a meter's second token costs no AES-GCM
+ * opening and no DKGA derivation (together a tenth of a vend's CPU). That exposes nothing the
+ * module does not already hold: the master key in the same process opens every vending key. Each
+ * entry is tied to the sealed record it came from (IV, tag and ciphertext), so a re-imported vending key
+ * is derived afresh; an unknown or unreadable key is never cached.
  */
 export class SoftwareSecurityModule implements SecurityModule {
   readonly #masterKey: Buffer
   readonly #store: VendingKeyStore
+  readonly #decoderKeys = new Map<string, { sealed: string; key: StsKey }>()
 
   constructor(masterKey: Uint8Array, store: VendingKeyStore) {
     if (!(masterKey instanceof Uint8Array) || masterKey.length !== MASTER_KEY_BYTES) {
@@ -82,7 +92,12 @@ export class SoftwareSecurityModule implements SecurityModule {
 
   async deriveDecoderKey(meter: MeterKeyParams, vendingKeyId: string): Promise<StsKey> {
     checkDkgaParams(meter)
-    const vk = await this.#openVendingKey(vendingKeyId)
+    const record = await this.#sealedRecord(vendingKeyId)
+    const sealed = `${record.iv}.${record.tag}.${record.ciphertext}`
+    const cacheKey = decoderKeyCacheKey(meter, vendingKeyId)
+    const hit = this.#decoderKeys.get(cacheKey)
+    if (hit !== undefined && hit.sealed === sealed) return hit.key
+    const vk = this.#openVendingKey(vendingKeyId, record)
     try {
       if (vk.length !== vendingKeyBytes(meter.dkga)) {
         throw new SecurityModuleError(
@@ -90,7 +105,11 @@ export class SoftwareSecurityModule implements SecurityModule {
           `vending key ${vendingKeyId} does not fit DKGA${meter.dkga}`,
         )
       }
-      return deriveDecoderKey(meter.dkga, vk, meter)
+      // Frozen: the same object answers every later derivation for this meter.
+      const key = Object.freeze(deriveDecoderKey(meter.dkga, vk, meter))
+      if (this.#decoderKeys.size >= DECODER_KEY_CACHE_SIZE) this.#decoderKeys.clear()
+      this.#decoderKeys.set(cacheKey, { sealed, key })
+      return key
     } finally {
       vk.fill(0)
     }
@@ -137,7 +156,7 @@ export class SoftwareSecurityModule implements SecurityModule {
     return 'SoftwareSecurityModule { [redacted] }'
   }
 
-  async #openVendingKey(keyId: string): Promise<Buffer> {
+  async #sealedRecord(keyId: string): Promise<EncryptedVendingKey> {
     const record: EncryptedVendingKey | undefined = await this.#store.get(keyId)
     if (record === undefined) {
       throw new SecurityModuleError(
@@ -145,6 +164,10 @@ export class SoftwareSecurityModule implements SecurityModule {
         `no vending key with id ${keyId}`,
       )
     }
+    return record
+  }
+
+  #openVendingKey(keyId: string, record: EncryptedVendingKey): Buffer {
     try {
       const decipher = createDecipheriv(
         'aes-256-gcm',
@@ -167,6 +190,11 @@ export class SoftwareSecurityModule implements SecurityModule {
       )
     }
   }
+}
+
+/** Every input of the derivation (DKGA02 and 04 read different ones; all are named). */
+function decoderKeyCacheKey(m: MeterKeyParams, vendingKeyId: string): string {
+  return [vendingKeyId, m.dkga, m.pan, m.sgc, m.ti, m.krn, m.kt, m.ea, m.baseDate, m.ken].join('|')
 }
 
 function checkKen(ken: number): void {

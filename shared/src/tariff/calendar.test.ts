@@ -103,6 +103,29 @@ describe('tariff calendar', () => {
     expect(isValidTimeZone('Mars/Olympus_Mons')).toBe(false)
   })
 
+  it('answers from its minute cache exactly as Intl does, near midnights and offset changes', () => {
+    const direct = (ms: number, tz: string) => {
+      const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, calendar: 'gregory', year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(ms)
+      const n = (t: string) => Number(parts.find((p) => p.type === t)?.value)
+      return { year: n('year'), month: n('month'), day: n('day') }
+    }
+    const cases: [string, number][] = [
+      // Monrovia went from −0:44:30 to UTC at 00:44:30Z on 1972-01-07: a change in mid-minute.
+      ['Africa/Monrovia', Date.UTC(1972, 0, 7, 0, 44, 30)],
+      ['Africa/Monrovia', Date.UTC(1972, 0, 6, 0, 44, 30)],
+      ['America/New_York', Date.UTC(2026, 10, 1, 4, 0)],
+      ['America/New_York', Date.UTC(2026, 2, 8, 5, 0)],
+      ['Asia/Shanghai', Date.UTC(2026, 5, 30, 16, 0)],
+      ['Australia/Lord_Howe', Date.UTC(2026, 3, 4, 14, 30)],
+    ]
+    for (const [tz, around] of cases) {
+      for (let ms = around - 120_000; ms <= around + 120_000; ms += 7_500) {
+        // Asked three times: the second ask fills the cache, the third reads it.
+        for (let i = 0; i < 3; i++) expect(civilDateAt(ms, tz)).toEqual(direct(ms, tz))
+      }
+    }
+  })
+
   it('counts months across years', () => {
     expect(monthIndex('2026-01') - monthIndex('2025-11')).toBe(2)
     expect(monthKeyFromIndex(monthIndex('2026-01') - 1)).toBe('2025-12')

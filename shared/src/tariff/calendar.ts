@@ -54,6 +54,36 @@ export function isValidTimeZone(timeZone: string): boolean {
 export function civilDateAt(atMs: number, timeZone: string): CivilDate {
   if (!Number.isSafeInteger(atMs))
     throw new RangeError(`time must be integer UTC milliseconds, got ${atMs}`)
+  // Every vend asks for the date of "now" several times; formatToParts is the costly step. A
+  // minute asked for twice is cached once the date at its first and its last millisecond agree:
+  // offsets change at most once within a minute, so the date cannot differ in between. (A scan
+  // over many different minutes, as analytics does, pays for no checks.)
+  const minute = Math.floor(atMs / MINUTE_MS)
+  const key = `${timeZone}\n${minute}`
+  const hit = minuteDates.get(key)
+  if (hit !== undefined) return { ...hit }
+  const d = formatCivilDate(atMs, timeZone)
+  if (key !== lastMissed) {
+    lastMissed = key
+    return d
+  }
+  const first = formatCivilDate(minute * MINUTE_MS, timeZone)
+  const last = formatCivilDate(minute * MINUTE_MS + MINUTE_MS - 1, timeZone)
+  if (sameDate(first, last) && sameDate(first, d)) {
+    if (minuteDates.size >= MINUTE_CACHE_SIZE) minuteDates.clear()
+    minuteDates.set(key, d)
+  }
+  return { ...d }
+}
+
+const MINUTE_MS = 60_000
+const MINUTE_CACHE_SIZE = 4096
+const minuteDates = new Map<string, CivilDate>()
+let lastMissed = ''
+
+const sameDate = (a: CivilDate, b: CivilDate): boolean => a.year === b.year && a.month === b.month && a.day === b.day
+
+function formatCivilDate(atMs: number, timeZone: string): CivilDate {
   let year = 0
   let month = 0
   let day = 0

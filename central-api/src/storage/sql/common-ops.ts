@@ -26,7 +26,7 @@ export function* appendAudit(d: Dialect, entry: AuditEntryInput): Gen<void> {
 const valuesTexts = new Map<string, string>()
 
 /** One multi-row statement for n rows of `columns` (fewer round trips on PostgreSQL); built once per shape. */
-function valuesSql(columns: number, rows: number): string {
+export function valuesSql(columns: number, rows: number): string {
   const key = `${columns}x${rows}`
   let text = valuesTexts.get(key)
   if (text === undefined) {

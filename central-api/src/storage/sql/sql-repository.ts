@@ -26,7 +26,7 @@ import type {
   VendCommitResult,
   VendRecord,
 } from '../repository.ts'
-import { accountWithTariff, appendAudit, ensureLedgerAccounts } from './common-ops.ts'
+import { accountWithTariff, appendAudit, ensureLedgerAccounts, valuesSql } from './common-ops.ts'
 import { ledgerCheck } from './ledger-ops.ts'
 import type { AnalyticsHistoryPlan, CommonMeterRecord, DailyEnergy, EstateMeter, HourlyEnergy, MeterAnalyticsState, RollupWrite, UsageAlertInput, UsageAlertRecord } from '../analytics-repository.ts'
 import * as analytics from './analytics-ops.ts'
@@ -48,6 +48,8 @@ import { claimVend, commitVend, releaseVendClaim, VEND_SELECT } from './vend-ops
 
 /** Expired nonces are swept every this many inserts (their timestamps are outside the window anyway). */
 const NONCE_SWEEP_EVERY = 500
+/** Multi-row inserts of at most this many nonces: few statement shapes for the statement caches. */
+const NONCE_ROWS_PER_STATEMENT = 32
 // Hot statements as constants: one string each, so the engines' statement caches hit at once.
 const METER_BY_NO = `${METER_SELECT} WHERE m.meter_no = ?`
 // A meter swapped out (console, meter_swaps) is never sold to again.
@@ -132,6 +134,28 @@ export class SqlRepository implements Repository {
       function* () {
         if (sweep) yield* run('DELETE FROM kiosk_nonces WHERE expires_at < ?', [now])
         return (yield* run('INSERT INTO kiosk_nonces (kiosk_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [kioskId, nonce, expiresAt])) === 1
+      },
+      { deferCommit: true, autocommit: true },
+    )
+  }
+
+  /**
+   * Spent nonces already decided in memory (the SQLite worker repository's ProcessGuards): a turn's
+   * nonces in one write, written so a restart inside the signature window still refuses a replay.
+   * A row already present (memory swept it, the database not yet) is left as it is.
+   */
+  recordSpentNonces(rows: readonly (readonly [kioskId: string, nonce: string, expiresAt: number])[], now: number): Promise<void> {
+    if (rows.length === 0) return Promise.resolve()
+    const inserts = this.nonceInserts
+    this.nonceInserts += rows.length
+    const sweep = Math.floor(inserts / NONCE_SWEEP_EVERY) !== Math.floor(this.nonceInserts / NONCE_SWEEP_EVERY)
+    return this.db.write(
+      function* () {
+        if (sweep) yield* run('DELETE FROM kiosk_nonces WHERE expires_at < ?', [now])
+        for (let i = 0; i < rows.length; i += NONCE_ROWS_PER_STATEMENT) {
+          const chunk = rows.slice(i, i + NONCE_ROWS_PER_STATEMENT)
+          yield* run(`INSERT INTO kiosk_nonces (kiosk_id, nonce, expires_at) VALUES ${valuesSql(3, chunk.length)} ON CONFLICT DO NOTHING`, chunk.flat())
+        }
       },
       { deferCommit: true, autocommit: true },
     )

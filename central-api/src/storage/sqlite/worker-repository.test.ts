@@ -48,6 +48,17 @@ describe('SQLite in a worker thread', () => {
     expect(committedRows('SELECT nonce FROM kiosk_nonces WHERE nonce = ?', nonce)).toHaveLength(1)
   })
 
+  it('writes one turn’s nonces in one write, durable before settled() resolves', async () => {
+    const before = t.app.repo.storageStats()
+    const nonces = Array.from({ length: 70 }, () => `nonce-${uuidv7()}`)
+    const spent = await Promise.all(nonces.map((n) => t.app.repo.useNonce(kiosk.kioskId, n, t.clock.now() + 60_000, t.clock.now())))
+    expect(spent.every(Boolean)).toBe(true)
+    await t.app.repo.settled()
+    expect(committedRows(`SELECT nonce FROM kiosk_nonces WHERE nonce IN (${nonces.map(() => '?').join(', ')})`, ...nonces)).toHaveLength(70)
+    // 70 rows (three statements of at most 32), one write.
+    expect(t.app.repo.storageStats()!.writes - before!.writes).toBe(1)
+  })
+
   it('claims a vend in memory: in flight until its commit, then the stored vend', async () => {
     const req = { vendId: uuidv7(), requestHash: 'h1', kioskId: kiosk.kioskId, owner: 'a', now: t.clock.now(), leaseMs: 30_000 }
     expect(await t.app.repo.claimVend(req)).toEqual({ kind: 'claimed' })
@@ -71,13 +82,15 @@ describe('SQLite in a worker thread', () => {
     const res = await signed(t.app, kiosk, { method: 'POST', url: `${API_PREFIX}/vends`, body: vendBody(FIRST_METER, [1000], t.clock.now()) })
     expect(res.statusCode).toBe(200)
     const asked: number[] = []
-    const claimed = await t.app.repo.claimDueDeliveries(t.clock.now() + 1, 100, (attempts) => {
+    // Past the first attempt the vend recorded itself (its next one is at most 2.2 s away).
+    const at = t.clock.now() + 60_000
+    const claimed = await t.app.repo.claimDueDeliveries(at, 100, (attempts) => {
       asked.push(attempts)
       return 7_000 * attempts
     })
     expect(claimed.length).toBeGreaterThan(0)
     expect(asked.length).toBe(claimed.length)
-    for (const d of claimed) expect(d.nextAttemptAt).toBe(t.clock.now() + 1 + 7_000 * d.attempts)
+    for (const d of claimed) expect(d.nextAttemptAt).toBe(at + 7_000 * d.attempts)
   })
 
   it('keeps kiosks and sealed vending keys in memory, dropped by any write that may change them', async () => {

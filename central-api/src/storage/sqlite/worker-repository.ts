@@ -242,8 +242,10 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
       return rows.map((r) => ({ kioskId: r.kiosk_id, nonce: r.nonce, expiresAt: r.expires_at }))
     }),
   )
-  /** Nonces not yet durable, each its own barrier: settled() waits for them too. */
+  /** Nonces not yet durable, a barrier per turn's write: settled() waits for them too. */
   const nonceBarriers = new Set<Promise<void>>()
+  /** This turn's spent nonces, not yet sent to the writer. */
+  let spentNonces: [string, string, number][] = []
   /** Methods seen to write: sent to the worker at once from then on. */
   const writers = new Set<string>(['close'])
 
@@ -288,12 +290,23 @@ export async function openSqliteWorker(file: string, now: number, groupCommit: G
     // See process-guards.ts: the per-request guards are decided here; only the vend's commit waits on the writer.
     useNonce(kioskId: string, nonce: string, expiresAt: number, now: number): Promise<boolean> {
       if (!guards.spendNonce(kioskId, nonce, expiresAt, now)) return Promise.resolve(false)
-      const durable = (call('useNonce', [kioskId, nonce, expiresAt, now], true, true) as Promise<{ batch: number }>).then((r) => waitBatch(r.batch))
-      nonceBarriers.add(durable)
-      durable.then(
-        () => nonceBarriers.delete(durable),
-        () => nonceBarriers.delete(durable),
-      )
+      spentNonces.push([kioskId, nonce, expiresAt])
+      if (spentNonces.length === 1) {
+        // This turn's nonces cross in one call and one write, once its I/O callbacks are done; the
+        // barrier exists from the first of them, so settled() taken now waits for their commit.
+        const durable = new Promise<void>((resolve, reject) => {
+          setImmediate(() => {
+            const rows = spentNonces
+            spentNonces = []
+            ;(call('recordSpentNonces', [rows, now], true, true) as Promise<{ batch: number }>).then((r) => waitBatch(r.batch)).then(resolve, reject)
+          })
+        })
+        nonceBarriers.add(durable)
+        durable.then(
+          () => nonceBarriers.delete(durable),
+          () => nonceBarriers.delete(durable),
+        )
+      }
       return Promise.resolve(true)
     },
     async claimVend(req: VendClaimRequest) {
