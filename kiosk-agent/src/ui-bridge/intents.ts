@@ -27,8 +27,10 @@ const bad = (message: string, intentId: string | null = null): ServerMessage => 
 
 /**
  * One WebSocket message from the UI → at most one machine event. Anything malformed, unknown or
- * oversize is answered with an error and changes nothing. A repeat of the same intent within the
- * debounce window is a double tap and is dropped silently (kiosk-hardware.md §6: 300 ms).
+ * oversize is answered with an error and changes nothing. A repeat of the same intent (same type,
+ * same fields) within the debounce window is a double tap and is dropped silently
+ * (kiosk-hardware.md §6: 300 ms); another choice in quick succession (中文 then English, another
+ * meter) is a new intent and goes through.
  */
 export function createIntentHandler(deps: { sink: IntentSink; clock: Clock; debounceMs?: number }): IntentHandler {
   const debounceMs = deps.debounceMs ?? 300
@@ -49,13 +51,24 @@ export function createIntentHandler(deps: { sink: IntentSink; clock: Clock; debo
     }
     const intent: AgentIntent = msg.intent
     const now = deps.clock.now()
-    const last = lastAccepted.get(intent.type)
+    const key = intentKey(intent)
+    const last = lastAccepted.get(key)
     if (last !== undefined && now - last < debounceMs) return null
     if (!deps.sink.can(intent)) {
       return { type: 'error', intentId: msg.intentId, code: ErrorCode.INTENT_NOT_ALLOWED, message: `${intent.type} is not allowed now` }
     }
-    lastAccepted.set(intent.type, now)
+    // Keys carry typed digits and seal numbers: forget the stale ones before the map can grow.
+    if (lastAccepted.size >= 64) for (const [k, at] of lastAccepted) if (now - at >= debounceMs) lastAccepted.delete(k)
+    lastAccepted.set(key, now)
     deps.sink.send(intent)
     return null
   }
+}
+
+/** The intent's type and fields in a fixed order: two taps of the same button give the same key. */
+function intentKey(intent: AgentIntent): string {
+  const fields = Object.entries(intent)
+    .filter(([k]) => k !== 'type')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return fields.length === 0 ? intent.type : `${intent.type}\n${JSON.stringify(fields)}`
 }

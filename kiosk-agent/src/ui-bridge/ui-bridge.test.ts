@@ -171,6 +171,25 @@ describe('ui bridge', () => {
     c.ws.close()
   })
 
+  it('a different choice in quick succession is not a double tap (中文 then English)', async () => {
+    const { address, h } = await bridge()
+    const c = await client(address)
+    await c.next(isSnapshot)
+    const language = (language: string) => c.ws.send(JSON.stringify({ type: 'intent', intentId: ID, intent: { type: 'resident.setLanguage', language } }))
+    const initial = h.state().context.language
+    const other = initial === 'zh-CN' ? 'en' : 'zh-CN'
+    language(other)
+    await c.next(isSnapshot)
+    expect(h.state().context.language).toBe(other)
+    language(initial) // within 300 ms, but another choice
+    await c.next(isSnapshot)
+    expect(h.state().context.language).toBe(initial)
+    language(initial) // the same choice again within 300 ms: a double tap
+    await settle()
+    expect(h.state().context.language).toBe(initial)
+    c.ws.close()
+  })
+
   it('serves /health and /metrics, and a placeholder page without a built UI', async () => {
     const { address } = await bridge()
     expect((await fetch(`${address}/health`)).status).toBe(200)
