@@ -18,7 +18,7 @@ import {
   type TestApp,
   type TestKiosk,
 } from '../../test-support.ts'
-import type { CollectionView } from './index.ts'
+import type { CollectionView } from './views.ts'
 
 const CASH = `${API_PREFIX}/console/cash`
 

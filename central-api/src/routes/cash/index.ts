@@ -23,88 +23,12 @@ import type {
   DepositRecord,
 } from '../../storage/cash-repository.ts'
 import type { StaffRole } from '../../storage/repository.ts'
+import { CollectionView, DepositView, State, strict, ZReportView } from './views.ts'
 
-const strict = { additionalProperties: false } as const
-const STATES = ['awaitingCount', 'awaitingApproval', 'reconciled', 'deposited'] as const
-const State = Type.Union(STATES.map((s) => Type.Literal(s)))
-const Iso = Type.String({ format: 'date-time' })
-const NullableIso = Type.Union([Iso, Type.Null()])
 const Text = Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' })
 
 const ACTORS: readonly StaffRole[] = ['cashier', 'admin']
 const READERS: readonly StaffRole[] = ['cashier', 'admin', 'auditor']
-
-export const CollectionView = Type.Object(
-  {
-    collectionId: Uuid,
-    cycleId: Uuid,
-    kioskId: Type.String(),
-    kioskName: Type.String(),
-    cashCycle: Type.Integer(),
-    sealNo: Type.String(),
-    openedAt: Iso,
-    closedAt: Iso,
-    staffCardNo: Type.String(),
-    noteCount: Type.Integer(),
-    receivedAt: Iso,
-    state: State,
-    expectedFen: Type.Integer(),
-    /** Null until counted. */
-    countedFen: Type.Union([Type.Integer(), Type.Null()]),
-    /** Vend cash posted to this cycle's kiosk cash account. */
-    creditedFen: Type.Integer(),
-    /** Vends paid during this cycle that reached the central after the collection (posted to a later cycle). */
-    lateCreditedFen: Type.Integer(),
-    /** counted − expected; null until counted. */
-    varianceFen: Type.Union([Type.Integer(), Type.Null()]),
-    countedBy: Type.Union([Type.String(), Type.Null()]),
-    countedByName: Type.Union([Type.String(), Type.Null()]),
-    countedAt: NullableIso,
-    varianceReason: Type.Union([Type.String(), Type.Null()]),
-    approvedBy: Type.Union([Type.String(), Type.Null()]),
-    approvedByName: Type.Union([Type.String(), Type.Null()]),
-    approvedAt: NullableIso,
-    reconciledAt: NullableIso,
-    depositId: Type.Union([Uuid, Type.Null()]),
-    denominations: Type.Array(
-      Type.Object(
-        {
-          valueFen: Type.Integer(),
-          expectedCount: Type.Integer(),
-          countedCount: Type.Union([Type.Integer(), Type.Null()]),
-        },
-        strict,
-      ),
-    ),
-    suspectNotes: Type.Array(
-      Type.Object(
-        {
-          noteId: Uuid,
-          valueFen: Type.Union([Type.Integer(), Type.Null()]),
-          at: Iso,
-          reason: Type.String(),
-          resolution: Type.Union([Type.Literal('genuine'), Type.Literal('absent'), Type.Null()]),
-          resolvedBy: Type.Union([Type.String(), Type.Null()]),
-        },
-        strict,
-      ),
-    ),
-  },
-  strict,
-)
-export type CollectionView = Static<typeof CollectionView>
-
-const DepositView = Type.Object(
-  {
-    depositId: Uuid,
-    slipNo: Type.String(),
-    amountFen: Type.Integer(),
-    createdBy: Type.String(),
-    createdAt: Iso,
-    collectionIds: Type.Array(Uuid),
-  },
-  strict,
-)
 
 const iso = (ms: number) => new Date(ms).toISOString()
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms))
@@ -207,52 +131,6 @@ const ZQuery = Type.Object(
   },
   strict,
 )
-const ZAmountsSchema = {
-  collections: Type.Integer(),
-  expectedFen: Type.Integer(),
-  countedFen: Type.Integer(),
-  creditedFen: Type.Integer(),
-  varianceFen: Type.Integer(),
-  overFen: Type.Integer(),
-  shortFen: Type.Integer(),
-  awaitingApproval: Type.Integer(),
-}
-const ZReportView = Type.Object(
-  {
-    day: Type.String(),
-    shift: Type.String(),
-    groupBy: Type.String(),
-    timeZone: Type.String(),
-    from: Iso,
-    to: Iso,
-    generatedAt: Iso,
-    groups: Type.Array(
-      Type.Object({ key: Type.String(), label: Type.String(), ...ZAmountsSchema }, strict),
-    ),
-    lines: Type.Array(
-      Type.Object(
-        {
-          collectionId: Uuid,
-          kioskId: Type.String(),
-          kioskName: Type.String(),
-          sealNo: Type.String(),
-          countedBy: Type.String(),
-          countedByName: Type.String(),
-          countedAt: Iso,
-          state: Type.String(),
-          expectedFen: Type.Integer(),
-          countedFen: Type.Integer(),
-          creditedFen: Type.Integer(),
-          varianceFen: Type.Integer(),
-        },
-        strict,
-      ),
-    ),
-    totals: Type.Object(ZAmountsSchema, strict),
-  },
-  strict,
-)
-
 const cashRoutes: FastifyPluginAsyncTypebox = (app) => {
   const staffId = (id: string | undefined): string => {
     if (id === undefined) throw new Errors.staffUnauthenticated()
