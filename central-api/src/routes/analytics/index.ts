@@ -25,26 +25,12 @@ import { AnalyticsService, type DayRange } from '../../analytics-service/service
 import { addDays } from '../../analytics-service/tables.ts'
 import { Errors, errorResponses } from '../../errors.ts'
 import type { StaffRole } from '../../storage/repository.ts'
+import { AdviceView, AlertView, AllocationView, ComparisonView, ConsumptionView, Day, Level, MeterNo, Month, ProfileView, RunwayView, SalesView, ScopesView, TopView, strict } from './views.ts'
 
-const strict = { additionalProperties: false } as const
 const READERS: StaffRole[] = ['admin', 'support', 'auditor']
 const ACKERS: StaffRole[] = ['admin', 'support']
 const MAX_RANGE_DAYS = 400
 
-const Day = Type.String({
-  pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$',
-  description: "local date 'YYYY-MM-DD'",
-})
-const Month = Type.String({
-  pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$',
-  description: "local month 'YYYY-MM'",
-})
-const Level = Type.Union([
-  Type.Literal('meter'),
-  Type.Literal('unit'),
-  Type.Literal('building'),
-  Type.Literal('site'),
-])
 const Within = Type.String({
   maxLength: 300,
   description: "'' (everything), a site, 'site/building', 'site/building/unit' or a meter number",
@@ -54,184 +40,11 @@ const Format = Type.Union([Type.Literal('json'), Type.Literal('csv')], {
 })
 const Digits = (max: number) =>
   Type.String({ pattern: `^[1-9][0-9]{0,${String(max).length - 1}}$` })
-const MeterNo = Type.String({ pattern: '^[0-9]{11}$' })
-const Num = Type.Number()
-const NumOrNull = Type.Union([Type.Number(), Type.Null()])
-const StrOrNull = Type.Union([Type.String(), Type.Null()])
-
 const RangeQuery = {
   from: Type.Optional(Day),
   to: Type.Optional(Day),
   format: Type.Optional(Format),
 }
-
-const ScopesView = Type.Object({
-  today: Day,
-  firstDay: Type.Union([Day, Type.Null()]),
-  lastDay: Type.Union([Day, Type.Null()]),
-  sites: Type.Array(
-    Type.Object({
-      key: Type.String(),
-      name: Type.String(),
-      buildings: Type.Array(
-        Type.Object({
-          key: Type.String(),
-          name: Type.String(),
-          units: Type.Array(
-            Type.Object({
-              key: Type.String(),
-              name: Type.String(),
-              areaM2: NumOrNull,
-              meters: Type.Array(Type.Object({ meterNo: Type.String(), profile: Type.String() })),
-            }),
-          ),
-        }),
-      ),
-    }),
-  ),
-})
-const ConsumptionView = Type.Object({
-  level: Level,
-  granularity: Type.String(),
-  from: Day,
-  to: Day,
-  periods: Type.Array(Type.String()),
-  rows: Type.Array(
-    Type.Object({
-      key: Type.String(),
-      members: Num,
-      totalWh: Num,
-      values: Type.Array(Num),
-      coverage: Type.Array(Num),
-    }),
-  ),
-})
-const ProfileView = Type.Object({
-  from: Day,
-  to: Day,
-  meters: Num,
-  weekdayW: Type.Array(NumOrNull),
-  weekendW: Type.Array(NumOrNull),
-  nightBaseW: NumOrNull,
-  eveningPeakW: NumOrNull,
-})
-const TopView = Type.Object({
-  from: Day,
-  to: Day,
-  rows: Type.Array(Type.Object({ key: Type.String(), wh: Num, sharePct: Num, coverage: Num })),
-})
-const ComparisonView = Type.Object({
-  current: Type.Object({ from: Day, to: Day }),
-  previous: Type.Object({ from: Day, to: Day }),
-  rows: Type.Array(
-    Type.Object({
-      key: Type.String(),
-      currentWh: Num,
-      previousWh: Num,
-      changeWh: Num,
-      changePct: NumOrNull,
-      comparable: Type.Boolean(),
-      peer: Type.Union([
-        Type.Object({ peerClass: Type.String(), peers: Num, medianWh: Num, percentile: Num }),
-        Type.Null(),
-      ]),
-    }),
-  ),
-})
-const RunwayView = Type.Object({
-  method: Type.String(),
-  asOf: Day,
-  rows: Type.Array(
-    Type.Object({
-      meterNo: Type.String(),
-      unit: Type.String(),
-      creditWh: NumOrNull,
-      status: Type.String(),
-      days: NumOrNull,
-      low: NumOrNull,
-      high: NumOrNull,
-      expectedDailyWh: NumOrNull,
-      daysLeftSimple: NumOrNull,
-    }),
-  ),
-})
-const SalesView = Type.Object({
-  site: Type.String(),
-  method: Type.String(),
-  params: Type.Object({ alpha: Num, beta: Num, gamma: Num, phi: Num, seasonal: Type.String() }),
-  weeks: Type.Array(Type.Object({ weekStart: Day, energyWh: Num, amountFen: NumOrNull })),
-  fenPerKwh: NumOrNull,
-  holdout: Type.Object({
-    weeks: Num,
-    mapePct: NumOrNull,
-    maeWh: Num,
-    naiveMapePct: NumOrNull,
-    naiveMaeWh: Num,
-    skill: Num,
-    actualWeeklyWh: Type.Array(Num),
-    forecastWeeklyWh: Type.Array(Num),
-  }),
-  history: Type.Array(Type.Object({ day: Day, wh: Num })),
-  forecast: Type.Array(Type.Object({ day: Day, wh: Num })),
-  filledDays: Num,
-})
-const Evidence = Type.Record(
-  Type.String(),
-  Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]),
-)
-const AlertView = Type.Object({
-  id: Type.String(),
-  kind: Type.String(),
-  meterNo: Type.String(),
-  unit: StrOrNull,
-  severity: Type.String(),
-  from: Type.String({ format: 'date-time' }),
-  to: Type.String({ format: 'date-time' }),
-  evidence: Evidence,
-  firstSeenAt: Type.String(),
-  lastSeenAt: Type.String(),
-  acknowledgedBy: StrOrNull,
-  acknowledgedAt: StrOrNull,
-  ackNote: StrOrNull,
-})
-const AllocationView = Type.Object({
-  site: Type.String(),
-  month: Month,
-  pools: Type.Array(
-    Type.Object({
-      meterNo: Type.String(),
-      name: Type.String(),
-      building: StrOrNull,
-      basis: Type.String(),
-      energyWh: Num,
-    }),
-  ),
-  lines: Type.Array(
-    Type.Object({
-      unit: Type.String(),
-      areaM2: NumOrNull,
-      ownWh: Num,
-      sharedWh: Num,
-      parts: Type.Array(
-        Type.Object({ meterNo: Type.String(), energyWh: Num, sharePct: Num, basis: Type.String() }),
-      ),
-    }),
-  ),
-})
-const AdviceView = Type.Object({
-  meterNo: Type.String(),
-  unit: Type.String(),
-  asOf: Day,
-  peerClass: StrOrNull,
-  advice: Type.Array(
-    Type.Object({
-      code: Type.String(),
-      level: Type.String(),
-      figures: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])),
-      text: Type.Object({ 'zh-CN': Type.String(), en: Type.String() }),
-    }),
-  ),
-})
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 const kwh = (wh: number | null): number | null => (wh === null ? null : Math.round(wh) / 1000)
