@@ -102,7 +102,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         clock,
         timeZone: config.timeZone,
         metrics: app.metrics,
-        onCommitted: () => app.meterLink?.worker.kick(),
+        // The vend's transaction recorded the first attempt: publish now, no claim write.
+        onCommitted: (delivery) => void app.meterLink?.worker.publishNow(delivery),
       }),
     )
 

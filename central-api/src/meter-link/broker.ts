@@ -16,7 +16,11 @@ export interface EmbeddedBroker {
 
 export async function startEmbeddedBroker(host: string, port: number, log: FastifyBaseLogger): Promise<EmbeddedBroker> {
   const aedes = await Aedes.createBroker()
-  const server = net.createServer((socket) => aedes.handle(socket))
+  const server = net.createServer((socket) => {
+    // Nagle off: QoS 1 traffic is small writes, each of which Nagle can hold behind a delayed ACK.
+    socket.setNoDelay(true)
+    aedes.handle(socket)
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

@@ -8,7 +8,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Clock, MeterCommand, TokenDelivery } from '@gridtill/shared'
 import type { MeterCommandRecord } from '../storage/meter-control-repository.ts'
 import type { Repository } from '../storage/repository.ts'
-import { backoffTable } from './delivery-worker.ts'
+import { backoffTable } from './backoff.ts'
 import { OutboxWorker } from './outbox-worker.ts'
 
 export type CommandMessage = { leaf: 'commands'; payload: MeterCommand } | { leaf: 'tokens'; payload: TokenDelivery }

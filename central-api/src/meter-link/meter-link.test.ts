@@ -1,9 +1,9 @@
 import mqtt, { type MqttClient } from 'mqtt'
 import { Value } from '@sinclair/typebox/value'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { API_PREFIX, TokenDelivery, meterTopic, type TokenAck, type VendResponse, type VendStatusResponse } from '@gridtill/shared'
-import { ADMIN, enrollDemoKiosk, FIRST_METER, makeApp, signed, vendBody, type TestApp, type TestKiosk } from '../test-support.ts'
-import { backoffMs, BACKOFF_CAP_MS } from './delivery-worker.ts'
+import { ADMIN, enrollDemoKiosk, ENGINES, FIRST_METER, makeApp, signed, vendBody, type TestApp, type TestKiosk } from '../test-support.ts'
+import { backoffMs, BACKOFF_BASE_MS, BACKOFF_CAP_MS } from './delivery-worker.ts'
 import { BROKERS, brokerConfig, runId } from './test-brokers.ts'
 
 async function waitFor<T>(fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, what: string, ms = 5_000): Promise<T> {
@@ -54,7 +54,8 @@ describe.each(BROKERS)('meter link over the %s broker', (broker) => {
     const delivery = await waitFor(() => received[0], 'the token delivery')
     expect(Value.Check(TokenDelivery, delivery)).toBe(true)
     expect(delivery.tokens).toEqual(v.tokens)
-    expect((await status(v.vendId)).state).toBe('sent')
+    // Its one attempt was recorded by the vend's transaction; 'sent' comes with a retry's claim.
+    expect((await status(v.vendId)).state).toBe('pending')
 
     t.clock.advance(1500)
     await ack({ deliveryId: delivery.deliveryId, token: v.tokens[0]!, result: 'accepted', creditedWh: v.energyWh, creditWh: 20_000, at: t.clock.now() })
@@ -106,7 +107,7 @@ describe.each(BROKERS)('meter link over the %s broker', (broker) => {
     ]
     for (const [topic, payload] of junk) await meter.publishAsync(topic, payload, { qos: 1 })
     await settle()
-    expect((await status(v.vendId)).state).toBe('sent')
+    expect((await status(v.vendId)).state).toBe('pending')
 
     // Readings are stored once per (meter, at), whatever the broker redelivers.
     const reading = { meterNo: FIRST_METER, at: t.clock.now(), energyWh: 123_456, creditWh: 50_000, powerW: 800, relay: 'closed', tamper: false }
@@ -132,7 +133,8 @@ describe.each(BROKERS)('meter link over the %s broker', (broker) => {
     await meter.unsubscribeAsync(meterTopic(FIRST_METER, 'tokens'))
     const v = await vend()
     const worker = t.app.meterLink!.worker
-    await waitFor(async () => ((await t.app.repo.deliveryForVend(v.vendId))?.attempts ?? 0) >= 1, 'first publish')
+    // The vend's transaction recorded the first attempt (the publish went nowhere: no subscriber).
+    expect((await t.app.repo.deliveryForVend(v.vendId))?.attempts).toBe(1)
     // Not due yet: nothing is published again.
     expect(await worker.runOnce()).toBe(0)
     await meter.subscribeAsync(meterTopic(FIRST_METER, 'tokens'), { qos: 1 })
@@ -145,6 +147,73 @@ describe.each(BROKERS)('meter link over the %s broker', (broker) => {
     await waitFor(async () => (await status(v.vendId)).state === 'accepted', 'accepted after retry')
     t.clock.advance(BACKOFF_CAP_MS * 2)
     expect(await worker.runOnce()).toBe(0)
+  })
+})
+
+describe.each(ENGINES)('a vend\'s first publish on %s', (engine) => {
+  let t: TestApp
+  let kiosk: TestKiosk
+  let meter: MqttClient
+  let received: TokenDelivery[]
+  const apps: TestApp[] = []
+
+  const connectMeter = async (app: TestApp) => {
+    meter = await mqtt.connectAsync(app.app.meterLink!.url, { clientId: `meter-${FIRST_METER}-${runId()}`, clean: true })
+    meter.on('message', (_topic, payload) => received.push(JSON.parse(payload.toString()) as TokenDelivery))
+    await meter.subscribeAsync(meterTopic(FIRST_METER, 'tokens'), { qos: 1 })
+  }
+
+  beforeEach(async () => {
+    t = await makeApp({ engine, meterLink: true, config: brokerConfig('embedded') })
+    apps.push(t)
+    kiosk = await enrollDemoKiosk(t.app)
+    received = []
+    await connectMeter(t)
+  })
+  afterEach(async () => {
+    await meter.endAsync(true)
+    // The later instance first: it shares the first one's database, which the first one drops.
+    for (const a of apps.splice(0).reverse()) await a.close()
+  })
+
+  const vend = async () => (await signed(t.app, kiosk, { method: 'POST', url: `${API_PREFIX}/vends`, body: vendBody(FIRST_METER, [1000], t.clock.now()) })).json<VendResponse>()
+
+  it('goes out from the vend\'s commit with no claim: the row is as the vend wrote it', async () => {
+    const v = await vend()
+    const delivery = await waitFor(() => received[0], 'the token delivery')
+    expect(delivery.tokens).toEqual(v.tokens)
+    // The row is as the vend's transaction wrote it: one attempt, the next one a backoff later, and
+    // no write since (a claim would have counted a second attempt and stamped updated_at).
+    const row = await t.app.repo.deliveryForVend(v.vendId)
+    expect(row).toMatchObject({ id: delivery.deliveryId, state: 'pending', attempts: 1, updatedAt: row!.createdAt })
+    expect(row!.nextAttemptAt - row!.createdAt).toBeGreaterThanOrEqual(BACKOFF_BASE_MS * 0.9)
+    expect(row!.nextAttemptAt - row!.createdAt).toBeLessThanOrEqual(BACKOFF_BASE_MS * 1.1)
+  })
+
+  it('is published by the poll after the process died between the commit and the publish', async () => {
+    // The vend commits; the process dies before its publish.
+    vi.spyOn(t.app.meterLink!.worker, 'publishNow').mockResolvedValue(undefined)
+    const v = await vend()
+    await settle()
+    expect(received).toHaveLength(0)
+    await meter.endAsync(true)
+    await t.app.close()
+
+    // Restarted on the same database: the row is not due before its recorded next attempt…
+    const again = await makeApp({ engine, db: t.db, clock: t.clock, meterLink: true, config: brokerConfig('embedded') })
+    apps.push(again)
+    await connectMeter(again)
+    const worker = again.app.meterLink!.worker
+    expect(await worker.runOnce()).toBe(0)
+    expect(received).toHaveLength(0)
+    // …and then the poll publishes it (a meter that did get it answers USED: delivered).
+    t.clock.advance(BACKOFF_BASE_MS * 1.2)
+    worker.kick()
+    const delivery = await waitFor(() => received[0], 'the republished delivery')
+    expect(delivery.tokens).toEqual(v.tokens)
+    await waitFor(async () => (await again.app.repo.deliveryForVend(v.vendId))?.attempts === 2, 'the retry recorded')
+    await meter.publishAsync(meterTopic(FIRST_METER, 'acks'), JSON.stringify({ deliveryId: delivery.deliveryId, token: v.tokens[0]!, result: 'accepted', at: t.clock.now() } satisfies TokenAck), { qos: 1 })
+    await waitFor(async () => (await again.app.repo.deliveryForVend(v.vendId))?.state === 'accepted', 'accepted')
   })
 })
 

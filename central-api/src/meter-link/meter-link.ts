@@ -111,6 +111,9 @@ export class MeterLink {
     this.client = client
     const firstSubscribe = new Promise<void>((resolve) => {
       client.on('connect', () => {
+        // Nagle off (a new socket on each reconnect): a token publish or PUBACK is a small write,
+        // and with Nagle it can sit behind the broker's delayed TCP ACK (~40 ms) before leaving.
+        ;(client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true)
         client.subscribe(SUBSCRIPTIONS, { qos: 1 }, (err) => {
           if (err) {
             log.error({ err: err.message }, 'meter link subscribe failed')

@@ -1,8 +1,9 @@
 /**
  * Drains a durable outbox to the meters: claims what is due (the attempt recorded and the next one
  * scheduled with backoff, in the same write), publishes it, and looks again when the next row is
- * due or when kicked. The token deliveries and the remote commands are two outboxes on this loop.
- * Several central instances share an outbox: each claims due rows the others are not holding.
+ * due or when kicked. A row whose first attempt its producer recorded itself goes out through
+ * publishNow, with no claim. The token deliveries and the remote commands are two outboxes on this
+ * loop. Several central instances share an outbox: each claims due rows the others are not holding.
  */
 import type { FastifyBaseLogger } from 'fastify'
 import type { Clock } from '@gridtill/shared'
@@ -32,6 +33,8 @@ export class OutboxWorker<T extends { attempts: number }> {
   private chain: Promise<unknown> = Promise.resolve()
   private looping = false
   private again = false
+  /** publishNow calls awaiting their PUBACK (stop() lets them finish). */
+  private readonly direct = new Set<Promise<void>>()
 
   constructor(private readonly deps: OutboxWorkerDeps<T>) {}
 
@@ -47,6 +50,19 @@ export class OutboxWorker<T extends { attempts: number }> {
     else this.schedule(0)
   }
 
+  /**
+   * Publishes a row whose attempt is already recorded (a vend's delivery, written with attempts = 1
+   * and its next attempt scheduled in the vend's transaction), now, outside the passes: it needs no
+   * claim, and must not queue behind a pass waiting for its PUBACKs. Not connected (or stopped):
+   * nothing to do, the row falls due at its next attempt and a pass publishes it.
+   */
+  publishNow(row: T): Promise<void> {
+    if (!this.running || !this.deps.connected()) return Promise.resolve()
+    const p = this.publishOne(row, this.deps.clock.now()).finally(() => this.direct.delete(p))
+    this.direct.add(p)
+    return p
+  }
+
   /** One pass over what is due; resolves with the number published (tests await it). */
   runOnce(): Promise<number> {
     const run = this.chain.then(() => this.pass())
@@ -59,6 +75,7 @@ export class OutboxWorker<T extends { attempts: number }> {
     if (this.timer !== null) clearTimeout(this.timer)
     this.timer = null
     await this.chain
+    await Promise.all(this.direct)
   }
 
   private async pass(): Promise<number> {

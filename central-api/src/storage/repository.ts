@@ -238,10 +238,16 @@ export interface VendCommitRequest {
   /** Null when the vend bought no energy (everything went to charges or debt): no token. */
   tid: number | null
   tokens: string[]
+  /** When the delivery's second attempt falls due: its first is recorded in this transaction. */
+  deliveryRetryAt: number
 }
 
 export type VendCommitResult =
-  | { kind: 'created'; vend: VendRecord; deliveryId: string | null }
+  /**
+   * `delivery` (id repeated in `deliveryId`) is the outbox row as committed, its first attempt
+   * already recorded: the meter link publishes it as it is, with no claim write.
+   */
+  | { kind: 'created'; vend: VendRecord; deliveryId: string | null; delivery: DeliveryRecord | null }
   /** Same id, same request: the stored answer, nothing new written. */
   | { kind: 'replayed'; vend: VendRecord }
   /** The snapshot moved (another vend for this meter or account); mint again. */

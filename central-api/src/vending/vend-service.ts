@@ -12,7 +12,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import { ErrorCode, tidFromTime, type AccountTariffState, type Clock, type QuoteRequest, type QuoteResponse, type VendRequest } from '@gridtill/shared'
 import { Errors } from '../errors.ts'
 import type { Metrics } from '../plugins/metrics.ts'
-import type { AccountView, MeterRecord, Repository, TariffVersion, VendRecord } from '../storage/repository.ts'
+import type { AccountView, DeliveryRecord, MeterRecord, Repository, TariffVersion, VendRecord } from '../storage/repository.ts'
+import { backoffMs } from '../meter-link/backoff.ts'
 import { KeyedMutex } from './keyed-mutex.ts'
 import { businessDay } from './receipt-no.ts'
 import { vendRequestHash } from './request-hash.ts'
@@ -31,8 +32,8 @@ export interface VendServiceDeps {
   clock: Clock
   timeZone: string
   metrics: Metrics
-  /** Told after each commit that queued a token, so the delivery worker publishes at once. */
-  onCommitted: (deliveryId: string) => void
+  /** Handed each committed delivery (first attempt already recorded), so the meter link publishes it at once. */
+  onCommitted: (delivery: DeliveryRecord) => void
   claimLeaseMs?: number
 }
 
@@ -141,6 +142,7 @@ export class VendService {
         outcome,
         tid,
         tokens,
+        deliveryRetryAt: now + backoffMs(1),
       })
       switch (result.kind) {
         case 'created': {
@@ -161,7 +163,7 @@ export class VendService {
             'vend committed',
           )
           log.debug({ vendId: r.vendId, tokens }, 'tokens minted')
-          if (result.deliveryId !== null) this.deps.onCommitted(result.deliveryId)
+          if (result.delivery !== null) this.deps.onCommitted(result.delivery)
           return { vend: result.vend, replayed: false }
         }
         case 'replayed':

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { strict } from '@gridtill/shared'
+import { DEFAULT_TICK_MS } from './fleet.ts'
 
 export const FleetConfig = Type.Object(
   {
@@ -55,7 +56,7 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
     httpPort: num(env.FLEET_HTTP_PORT, 4300),
     clockFactor: num(env.CLOCK_FACTOR, 1),
     readingIntervalMs: num(env.READING_INTERVAL_MS, 60_000),
-    tickMs: num(env.FLEET_TICK_MS, 1_000),
+    tickMs: num(env.FLEET_TICK_MS, DEFAULT_TICK_MS),
     manifestWaitMs: num(env.FLEET_MANIFEST_WAIT_MS, 30_000),
     connectConcurrency: num(env.MQTT_CONNECT_CONCURRENCY, 64),
     keepaliveS: num(env.MQTT_KEEPALIVE_S, 60),

@@ -30,6 +30,13 @@ import {
 } from './simulated-meter.ts'
 import type { DecoderFactory } from './token-decoder.ts'
 
+/**
+ * Real ms between scheduler ticks. Short, so the readings due in a second leave in ten small
+ * groups rather than one burst of ~170 (10 000 meters, one a minute): a burst holds up every token
+ * that arrives behind it, here and at the central that stores them.
+ */
+export const DEFAULT_TICK_MS = 100
+
 const DeliveryCheck = TypeCompiler.Compile(TokenDelivery)
 const CommandCheck = TypeCompiler.Compile(MeterCommand)
 
@@ -42,7 +49,7 @@ export interface MeterFleetOptions {
   clockFactor?: number
   /** Simulated ms between two readings of one meter. */
   readingIntervalMs?: number
-  /** Real ms between scheduler ticks once start() runs. */
+  /** Real ms between scheduler ticks once start() runs (DEFAULT_TICK_MS). */
   tickMs?: number
   /**
    * The state store (SQLite). A `.db` path is used as is; a `….json` path (the old state file)
@@ -124,7 +131,7 @@ export class MeterFleet {
     this.readingIntervalMs = opts.readingIntervalMs ?? 60_000
     if (!(this.readingIntervalMs >= 1_000))
       throw new RangeError('reading interval must be at least 1000 ms')
-    this.tickMs = opts.tickMs ?? 1_000
+    this.tickMs = opts.tickMs ?? DEFAULT_TICK_MS
     this.connector = opts.connector
     this.log = opts.log ?? pino({ level: 'silent' })
     // ~64 buckets per interval: a tick takes one or a few buckets, each a slice of the fleet.

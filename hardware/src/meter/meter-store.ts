@@ -1,9 +1,11 @@
 /**
  * Per-meter durable state in SQLite (WAL, synchronous=FULL): one row per meter, written only for
- * the meters that changed. Changes are group-committed: every meter marked within a few ms goes
- * into one transaction (one fsync), so 200 token entries a second cost ~a commit per window, not
- * a file rewrite per entry. A caller that must not speak before its change is on disk (an ack)
- * waits for the promise `markDirty` returns.
+ * the meters that changed. Changes are group-committed: one window (one transaction, one fsync)
+ * is on the writer at a time, and every meter marked while it is being written goes into the
+ * next, posted the moment it is done; an idle writer takes an urgent change at once. So 200 token
+ * entries a second cost a commit per window, not a file rewrite per entry, and an ack waits for
+ * at most the window in flight, never for a fixed timer. A caller that must not speak before its
+ * change is on disk (an ack) waits for the promise `markDirty` returns.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -13,7 +15,11 @@ import Database from 'better-sqlite3'
 
 export interface MeterStoreOptions {
   path: string
-  /** Window for urgent changes (token entered, command done): acks wait at most this plus the commit. */
+  /**
+   * Extra wait (ms) an urgent change (token entered, command done) gives others to join its window
+   * when the writer is idle (default 0: the next turn of the event loop). While a window is being
+   * written, urgent changes wait for it to finish, not for this.
+   */
   groupCommitMs?: number
   /** Window for lazy changes (consumption moved the registers). */
   lazyMs?: number
@@ -162,18 +168,28 @@ export class MeterStore {
   private closed = false
   /** Urgent marks since the last commit (an upper bound on urgent rows pending). */
   private urgentCount = 0
+  /** Windows posted to the writer thread and not yet answered. */
+  private writing = 0
+  /** A window is due but waits for the one being written (posted from written()). */
+  private afterWrite = false
 
   private constructor(path: string, db: Database.Database, opts: MeterStoreOptions) {
     this.path = path
     this.db = db
     this.upsert = db.prepare(UPSERT_SQL)
-    this.groupCommitMs = opts.groupCommitMs ?? 4
+    this.groupCommitMs = opts.groupCommitMs ?? 0
     this.lazyMs = opts.lazyMs ?? 5_000
     this.now = opts.now ?? Date.now
     this.onError = opts.onError ?? (() => {})
     this.writer =
       path !== ':memory:' && opts.writerThread !== false
-        ? new WriterThread(path, (w, err, ms) => this.written(w.batch, err, ms))
+        ? new WriterThread(path, (w, err, ms) => {
+            this.writing--
+            this.written(w.batch, err, ms)
+            // The window that waited for this one goes now (its timer already fired); after a
+            // failure the retry keeps the pause written() scheduled.
+            if (err === null && this.afterWrite && this.writing === 0 && !this.closed) this.commitDue()
+          })
         : null
   }
 
@@ -288,6 +304,13 @@ export class MeterStore {
   private commitDue(): void {
     this.timer = undefined
     this.dueAt = Infinity
+    // One window on the writer at a time: what gathers meanwhile is the next window, posted the
+    // moment this one is on disk. (An idle writer has nothing in flight: go now.)
+    if (this.writing > 0) {
+      this.afterWrite = true
+      return
+    }
+    this.afterWrite = false
     const batch: Array<[string, Pending]> = []
     let lazy = 0
     for (const entry of this.dirty) {
@@ -315,6 +338,7 @@ export class MeterStore {
       if (this.writer !== null) {
         // Snapshots are taken here, in order; the thread writes windows in the order posted.
         this.writer.post(rows, at, { batch })
+        this.writing++
         return
       }
       this.db.transaction(() => {

@@ -68,7 +68,7 @@ describe('fleet config', () => {
       httpPort: 4300,
       clockFactor: 1,
       readingIntervalMs: 60_000,
-      tickMs: 1000,
+      tickMs: 100,
       manifestWaitMs: 30_000,
       connectConcurrency: 64,
       keepaliveS: 60,

@@ -9,7 +9,7 @@ import { Errors } from '../../errors.ts'
 import { arrearsAccount, HOUSE_ACCOUNTS, kioskCashAccount, vendTransfers, walletAccount } from '../../ledger/vend-transfers.ts'
 import { formatReceiptNo } from '../../vending/receipt-no.ts'
 import { buildVendResponse } from '../../vending/vend-response.ts'
-import type { VendClaimRequest, VendClaimResult, VendCommitRequest, VendCommitResult } from '../repository.ts'
+import type { DeliveryRecord, VendClaimRequest, VendClaimResult, VendCommitRequest, VendCommitResult } from '../repository.ts'
 import { accountWithTariff, appendAudit, ensureLedgerAccounts, postTransfers, writeTariffState } from './common-ops.ts'
 import { get, run, type Dialect, type Gen } from './query.ts'
 import { KIOSK_SELECT, METER_SELECT, sameTariffState, tariffStateOf, toKiosk, toVend, type KioskRow, type MeterRow, type VendRow } from './rows.ts'
@@ -180,15 +180,21 @@ export function* commitVend(d: Dialect, req: VendCommitRequest): Gen<VendCommitR
   yield* writeTariffState(acct.row.id, outcome.newState)
   if (tid !== null) yield* run('UPDATE meters SET last_tid = ? WHERE meter_no = ?', [tid, meter.meter_no])
 
-  let deliveryId: string | null = null
+  let delivery: DeliveryRecord | null = null
   if (tokens.length > 0) {
-    deliveryId = uuidv7(req.now)
+    // The first publish attempt is recorded here, as a claim would (attempts 1, the next attempt
+    // one backoff away), so the meter link publishes the committed row at once with no write of its
+    // own; if it never gets to (a crash), the row falls due then and the outbox poll sends it.
+    const id = uuidv7(req.now)
+    const nextAttemptAt = req.deliveryRetryAt
     yield* run(
       `INSERT INTO deliveries (id, vend_id, meter_no, tokens_json, state, attempts, next_attempt_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
-      [deliveryId, req.vendId, meter.meter_no, JSON.stringify(tokens), req.now, req.now, req.now],
+       VALUES (?, ?, ?, ?, 'pending', 1, ?, ?, ?)`,
+      [id, req.vendId, meter.meter_no, JSON.stringify(tokens), nextAttemptAt, req.now, req.now],
     )
+    delivery = { id, vendId: req.vendId, meterNo: meter.meter_no, tokens: [...tokens], state: 'pending', reason: null, attempts: 1, nextAttemptAt, createdAt: req.now, updatedAt: req.now, ackedAt: null }
   }
+  const deliveryId = delivery?.id ?? null
   yield* run('DELETE FROM vend_claims WHERE vend_id = ?', [req.vendId])
 
   yield* appendAudit(d, {
@@ -213,6 +219,7 @@ export function* commitVend(d: Dialect, req: VendCommitRequest): Gen<VendCommitR
   return {
     kind: 'created',
     deliveryId,
+    delivery,
     vend: { vendId: req.vendId, requestHash: req.requestHash, kioskId: req.kioskId, meterNo: meter.meter_no, response, createdAt: req.now },
   }
 }
