@@ -1,6 +1,6 @@
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, vi, beforeEach, describe, expect, it } from 'vitest'
 import { API_PREFIX, type VendResponse } from '@gridtill/shared'
 import { enrollDemoKiosk, FIRST_METER, makeApp, signed, staffHeaders, vendBody, type TestApp, type TestKiosk } from '../test-support.ts'
 import { meterKeyParams } from '../vending/token-minter.ts'
@@ -210,6 +210,33 @@ describe('low-credit alerts', () => {
     await link.lowCredit.onCredit(FIRST_METER, 5_000)
     expect(await t.app.repo.listMeterAlerts({ limit: 10 })).toHaveLength(2)
     expect(notifier.recent).toHaveLength(2)
+  })
+
+  it('a token ack on a meter that is not low costs no estimate until the interval passes', async () => {
+    t = await makeApp({ meterLink: true, config: { mqttClientId: `central-${runId()}`, lowCreditDays: 3 } })
+    const link = t.app.meterLink!
+    const start = t.clock.now()
+    for (let d = 0; d <= 10; d++) {
+      await t.app.repo.ingestReading({ meterNo: FIRST_METER, at: start + d * DAY_MS, energyWh: d * 5_000, creditWh: 100_000 - d * 5_000, powerW: 200, relay: 'closed', tamper: false })
+    }
+    t.clock.set(start + 10 * DAY_MS)
+    // Count the monitor's reading queries (the repository itself is a proxy: wrap what it holds).
+    const deps = (link.lowCredit as unknown as { deps: { repo: typeof t.app.repo } }).deps
+    const repo = deps.repo
+    const reads = vi.fn()
+    deps.repo = new Proxy(repo, {
+      get: (target, prop) => (prop === 'readingsSince' ? (...a: Parameters<typeof repo.readingsSince>) => (reads(), repo.readingsSince(...a)) : (Reflect.get(target, prop) as unknown)),
+    })
+    await link.lowCredit.onCredit(FIRST_METER, 50_000) // 10 days left: not low
+    expect(reads).toHaveBeenCalledTimes(1)
+    // Top-ups (every ack reports a rise) cannot make it low: no estimate within the interval.
+    await link.lowCredit.onCredit(FIRST_METER, 60_000)
+    await link.lowCredit.onCredit(FIRST_METER, 70_000)
+    expect(reads).toHaveBeenCalledTimes(1)
+    t.clock.advance(16 * 60_000)
+    await link.lowCredit.onCredit(FIRST_METER, 80_000)
+    expect(reads).toHaveBeenCalledTimes(2)
+    expect(await t.app.repo.listMeterAlerts({ limit: 10 })).toHaveLength(0)
   })
 })
 

@@ -27,8 +27,13 @@ export class LowCreditMonitor {
   private readonly threshold: number
   private readonly windowDays: number
   private readonly minIntervalMs: number
-  /** Per meter: when last estimated, and the credit then (a rise means a top-up: look again). */
-  private readonly last = new Map<string, { at: number; creditWh: number }>()
+  /**
+   * Per meter: when last estimated, the credit then, and whether it was judged low (an alert
+   * open). A rise is a top-up: it can end a low episode, so a low meter is looked at again at once;
+   * a meter that was not low cannot become low by rising, so it waits for the interval like a fall
+   * (every token ack reports a rise, and an estimate reads weeks of readings).
+   */
+  private readonly last = new Map<string, { at: number; creditWh: number; low: boolean }>()
 
   constructor(
     private readonly deps: { repo: Repository; clock: Clock; log: FastifyBaseLogger; notifier: Notifier },
@@ -43,8 +48,8 @@ export class LowCreditMonitor {
   async onCredit(meterNo: string, creditWh: number): Promise<void> {
     const now = this.deps.clock.now()
     const prev = this.last.get(meterNo)
-    if (prev !== undefined && now - prev.at < this.minIntervalMs && creditWh <= prev.creditWh) return
-    this.last.set(meterNo, { at: now, creditWh })
+    if (prev !== undefined && now - prev.at < this.minIntervalMs && (creditWh <= prev.creditWh || !prev.low)) return
+    this.last.set(meterNo, { at: now, creditWh, low: false })
     const readings = await this.deps.repo.readingsSince(meterNo, now - (this.windowDays + 1) * DAY_MS, MAX_READINGS)
     const est = estimateDaysLeft(readings, now, { windowDays: this.windowDays })
     // The credit just reported may be newer than the last reading (a token ack).
@@ -56,6 +61,8 @@ export class LowCreditMonitor {
   private async apply(meterNo: string, est: DaysLeftEstimate, creditWh: number, now: number): Promise<void> {
     const { repo, log, notifier } = this.deps
     if (est.daysLeft !== null && est.daysLeft < this.threshold) {
+      const seen = this.last.get(meterNo)
+      if (seen !== undefined) seen.low = true
       const daysLeft = Math.round(est.daysLeft * 10) / 10
       const alert = await repo.openMeterAlert({ id: uuidv7(now), meterNo, kind: 'lowCredit', daysLeft, avgDailyWh: est.avgDailyWh, creditWh, now })
       if (alert === null) return // this episode's alert is already open
