@@ -15,7 +15,6 @@ import type { DeliveryRecord, Repository } from '../storage/repository.ts'
 import { backoffTable } from './backoff.ts'
 import { OutboxWorker } from './outbox-worker.ts'
 
-export { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffMs, backoffTable } from './backoff.ts'
 
 export interface DeliveryWorkerDeps {
   repo: Repository

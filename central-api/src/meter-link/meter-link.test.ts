@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { API_PREFIX, TokenDelivery, meterTopic, type TokenAck, type VendResponse, type VendStatusResponse } from '@gridtill/shared'
 import { ADMIN, enrollDemoKiosk, ENGINES, FIRST_METER, makeApp, signed, vendBody, type TestApp, type TestKiosk } from '../test-support.ts'
-import { backoffMs, BACKOFF_BASE_MS, BACKOFF_CAP_MS } from './delivery-worker.ts'
+import { backoffMs, BACKOFF_BASE_MS, BACKOFF_CAP_MS } from './backoff.ts'
 import { BROKERS, brokerConfig, runId } from './test-brokers.ts'
 
 async function waitFor<T>(fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, what: string, ms = 5_000): Promise<T> {
